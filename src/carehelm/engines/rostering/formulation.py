@@ -1,0 +1,302 @@
+"""CP-SAT formulation of a rectangle of the roster: some staff over a window of days.
+
+Everything outside the rectangle is fixed to the current roster and enters the constraints as
+constants, so the same builder gives the full model (all staff, all days), the single-person
+subproblems of the constructive start and the large-neighbourhood moves.
+
+Formulation choices (why this is stronger than one clause per rule):
+- one Boolean per (person, day, allowed shift) only; days off, pins and types with a maximum of 0
+  create no variable; a Boolean "works" per day equals the sum of the shift Booleans;
+- successions as ``x[d,s] + sum(x[d+1,t] for t in F(s)) <= 1`` (one row per shift, not per pair);
+- maximum consecutive days as sliding-window sums; minimum blocks of work and of rest as the
+  forbidden-pattern clauses ``off, work^l, off`` for ``l < min`` (exact, and unit-propagating);
+- cover as ``n - req = over - under`` with ``under, over >= 0`` and the weights in the objective.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from .index import OFF, Grid, ProblemIndex
+
+
+@dataclass
+class Rectangle:
+    staff: list[int]
+    lo: int  # first day (inclusive)
+    hi: int  # last day (exclusive)
+
+
+class SubModel:
+    """CP-SAT model of ``rect`` with the rest of ``grid`` fixed.
+
+    ``reference`` (a grid) and ``change_cost`` add the minimum-perturbation term: each cell of
+    the rectangle that differs from the reference costs ``change_cost``.
+    """
+
+    def __init__(
+        self,
+        idx: ProblemIndex,
+        grid: Grid,
+        rect: Rectangle,
+        *,
+        reference: Grid | None = None,
+        change_cost: int = 0,
+        cover_weights: bool = True,
+    ):
+        self.idx, self.grid, self.rect = idx, grid, rect
+        self.model = m = cp_model.CpModel()
+        self.x: dict[tuple[int, int, int], cp_model.IntVar] = {}
+        self.w: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.infeasible = False
+        H, lo, hi = idx.H, rect.lo, rect.hi
+        objective: list = []
+        coeffs: list[int] = []
+        inside = set(rect.staff)
+
+        for e in rect.staff:
+            row = grid[e]
+            nxt, prv = idx.forbid_next[e], idx.forbid_prev[e]
+            before = row[lo - 1] if lo > 0 else OFF
+            after = row[hi] if hi < H else OFF
+            for d in range(lo, hi):
+                options = idx.day_options(e, d)
+                if d == lo and before != OFF:
+                    bad = set(nxt[before])
+                    options = [s for s in options if s not in bad]
+                if d == hi - 1 and after != OFF:
+                    bad = set(prv[after])
+                    options = [s for s in options if s not in bad]
+                if idx.pinned[e][d] is not None and idx.pinned[e][d] != OFF and not options:
+                    self.infeasible = True  # a pin clashes with the fixed neighbours
+                vars_d = []
+                for s in options:
+                    v = m.NewBoolVar("")
+                    self.x[e, d, s] = v
+                    vars_d.append(v)
+                if vars_d:
+                    wv = m.NewBoolVar("")
+                    self.w[e, d] = wv
+                    m.Add(sum(vars_d) == wv)
+                    if idx.pinned[e][d] is not None and idx.pinned[e][d] != OFF:
+                        m.Add(wv == 1)
+            self._staff_rules(e, row)
+
+            # requests
+            for (d, s), wt in idx.on_requests[e].items():
+                if lo <= d < hi and (e, d, s) in self.x:
+                    objective.append(self.x[e, d, s])
+                    coeffs.append(-wt)
+            for (d, s), wt in idx.off_requests[e].items():
+                if lo <= d < hi and (e, d, s) in self.x:
+                    objective.append(self.x[e, d, s])
+                    coeffs.append(wt)
+            if reference is not None and change_cost:
+                ref = reference[e]
+                for d in range(lo, hi):
+                    r = ref[d]
+                    if r == OFF:
+                        if (e, d) in self.w:
+                            objective.append(self.w[e, d])
+                            coeffs.append(change_cost)
+                    elif (e, d, r) in self.x:
+                        objective.append(self.x[e, d, r])
+                        coeffs.append(-change_cost)
+
+        # cover
+        if cover_weights:
+            for d in range(lo, hi):
+                for s in range(idx.S):
+                    rows = idx.cover.get((d, s))
+                    if not rows:
+                        continue
+                    for crow in rows:
+                        eligible = crow.eligible
+                        fixed = 0
+                        for e in range(idx.E):
+                            if e in inside or grid[e][d] != s:
+                                continue
+                            if eligible is None or e in eligible:
+                                fixed += 1
+                        vs = [
+                            self.x[e, d, s]
+                            for e in rect.staff
+                            if (e, d, s) in self.x and (eligible is None or e in eligible)
+                        ]
+                        if not vs:
+                            continue
+                        under = m.NewIntVar(0, max(0, crow.requirement - fixed), "")
+                        over = m.NewIntVar(0, len(vs), "")
+                        m.Add(fixed + sum(vs) - crow.requirement == over - under)
+                        if crow.under:
+                            objective.append(under)
+                            coeffs.append(crow.under)
+                        if crow.over:
+                            objective.append(over)
+                            coeffs.append(crow.over)
+        self.objective_terms = (objective, coeffs)
+        m.Minimize(cp_model.LinearExpr.WeightedSum(objective, coeffs))
+
+    # value of the "works" indicator: a literal inside the rectangle, a constant outside
+    def _work(self, e: int, d: int):
+        if d < 0 or d >= self.idx.H:
+            return 0
+        if self.rect.lo <= d < self.rect.hi:
+            return self.w.get((e, d), 0)
+        return 1 if self.grid[e][d] != OFF else 0
+
+    def _clause(self, literals: list) -> None:
+        """Add OR(literals); literals are CP-SAT literals or Python booleans."""
+        lits = []
+        for lit in literals:
+            if lit is True:
+                return
+            if lit is False:
+                continue
+            lits.append(lit)
+        if not lits:
+            self.infeasible = True
+            self.model.AddBoolOr([self.model.NewConstant(0)])
+            return
+        self.model.AddBoolOr(lits)
+
+    @staticmethod
+    def _pos(v):
+        return v == 1 if isinstance(v, int) else v
+
+    @staticmethod
+    def _neg(v):
+        return v == 0 if isinstance(v, int) else v.Not()
+
+    def _staff_rules(self, e: int, row: list[int]) -> None:
+        idx, m, rect = self.idx, self.model, self.rect
+        H, lo, hi = idx.H, rect.lo, rect.hi
+        c = idx.contracts[e]
+        x = self.x
+        nxt = idx.forbid_next[e]
+
+        # successions inside the window
+        for d in range(lo, hi - 1):
+            for s in range(idx.S):
+                a = x.get((e, d, s))
+                if a is None or not nxt[s]:
+                    continue
+                follow = [x[e, d + 1, t] for t in nxt[s] if (e, d + 1, t) in x]
+                if follow:
+                    m.Add(a + sum(follow) <= 1)
+
+        # per-type maxima and paid minutes, with the fixed part outside the window as constants
+        outside_counts = [0] * idx.S
+        outside_paid = 0
+        for d in range(H):
+            if (d < lo or d >= hi) and row[d] != OFF:
+                outside_counts[row[d]] += 1
+                outside_paid += idx.paid[row[d]]
+        for s in range(idx.S):
+            limit = idx.max_per_type[e][s]
+            if limit is None:
+                continue
+            vs = [x[e, d, s] for d in range(lo, hi) if (e, d, s) in x]
+            if vs and len(vs) > limit - outside_counts[s]:
+                m.Add(sum(vs) <= limit - outside_counts[s])
+        paid_terms = [(v, idx.paid[s]) for (ee, d, s), v in x.items() if ee == e]
+        if paid_terms:
+            expr = cp_model.LinearExpr.WeightedSum([v for v, _ in paid_terms], [p for _, p in paid_terms])
+            if c.min_paid_minutes > outside_paid:
+                m.Add(expr >= c.min_paid_minutes - outside_paid)
+            if c.max_paid_minutes is not None:
+                m.Add(expr <= c.max_paid_minutes - outside_paid)
+        elif c.min_paid_minutes > outside_paid or (
+            c.max_paid_minutes is not None and outside_paid > c.max_paid_minutes
+        ):
+            self.infeasible = True
+
+        if c.min_paid_minutes_per_week > 0 or c.max_paid_minutes_per_week is not None:
+            for days in idx.week_days.values():
+                if days[-1] < lo or days[0] >= hi:
+                    continue
+                fixed = sum(idx.paid[row[d]] for d in days if (d < lo or d >= hi) and row[d] != OFF)
+                terms = [(x[e, d, s], idx.paid[s]) for d in days for s in range(idx.S) if (e, d, s) in x]
+                expr = cp_model.LinearExpr.WeightedSum([v for v, _ in terms], [p for _, p in terms])
+                if c.min_paid_minutes_per_week > 0:
+                    m.Add(expr + fixed >= c.min_paid_minutes_per_week)
+                if c.max_paid_minutes_per_week is not None:
+                    m.Add(expr + fixed <= c.max_paid_minutes_per_week)
+
+        work = self._work
+        K = c.max_consecutive_work_days
+        if K is not None and K < H:
+            for a in range(max(0, lo - K), min(hi - 1, H - 1 - K) + 1):
+                terms = [work(e, d) for d in range(a, a + K + 1)]
+                vs = [t for t in terms if not isinstance(t, int)]
+                if vs:
+                    const = sum(t for t in terms if isinstance(t, int))
+                    if len(vs) + const > K:
+                        m.Add(sum(vs) <= K - const)
+
+        pos, neg = self._pos, self._neg
+        # minimum blocks: forbid (off, work x l, off) fully inside the horizon for l < minimum
+        for minimum, on_value in ((c.min_consecutive_work_days, True), (c.min_consecutive_days_off, False)):
+            if minimum <= 1:
+                continue
+            for length in range(1, minimum):
+                for b in range(max(1, lo - length), min(hi, H - length - 1) + 1):
+                    if b + length < lo or b - 1 >= hi:
+                        continue
+                    edge = (b - 1, b + length)
+                    lits = []
+                    for d in edge:
+                        v = work(e, d)
+                        lits.append(pos(v) if on_value else neg(v))
+                    for d in range(b, b + length):
+                        v = work(e, d)
+                        lits.append(neg(v) if on_value else pos(v))
+                    if all(isinstance(lit, bool) for lit in lits):
+                        continue  # wholly outside the rectangle; the fixed part is already valid
+                    self._clause(lits)
+
+        if c.max_weekends is not None:
+            worked_outside = 0
+            wk_vars = []
+            for days in idx.weekend_days.values():
+                terms = [work(e, d) for d in days]
+                if any(t == 1 for t in terms if isinstance(t, int)):
+                    worked_outside += 1
+                    continue
+                vs = [t for t in terms if not isinstance(t, int)]
+                if not vs:
+                    continue
+                if len(vs) == 1:
+                    wk_vars.append(vs[0])
+                    continue
+                wk = m.NewBoolVar("")
+                for v in vs:
+                    m.AddImplication(v, wk)
+                wk_vars.append(wk)
+            if wk_vars and len(wk_vars) > c.max_weekends - worked_outside:
+                m.Add(sum(wk_vars) <= c.max_weekends - worked_outside)
+            elif worked_outside > c.max_weekends:
+                self.infeasible = True
+
+    def add_hint(self, grid: Grid) -> None:
+        for (e, d, s), v in self.x.items():
+            self.model.AddHint(v, 1 if grid[e][d] == s else 0)
+        for (e, d), v in self.w.items():
+            self.model.AddHint(v, 1 if grid[e][d] != OFF else 0)
+
+    def read(self, solver: cp_model.CpSolver, grid: Grid) -> Grid:
+        """A copy of ``grid`` with the rectangle replaced by the solver's values."""
+        out = [list(r) for r in grid]
+        for e in self.rect.staff:
+            for d in range(self.rect.lo, self.rect.hi):
+                out[e][d] = OFF
+        for (e, d, s), v in self.x.items():
+            if solver.BooleanValue(v):
+                out[e][d] = s
+        return out
+
+    def values_from(self, values, grid: Grid) -> Grid:
+        """Like :meth:`read` for a solution callback (``values`` has ``BooleanValue``)."""
+        return self.read(values, grid)

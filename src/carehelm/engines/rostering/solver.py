@@ -1,0 +1,349 @@
+"""The roster solver: constructive start, large-neighbourhood search with CP-SAT, full-model polish.
+
+``solve(problem, *, time_limit, workers, seed, hint=None, on_progress=None) -> SolveResult``
+
+1. Start: the hint if it breaks no hard rule, otherwise a constructive start that rosters one
+   person at a time over the whole horizon with CP-SAT, pricing each (day, shift) by what it does
+   to the cover given the people already rostered. All hard rules are per person, so this always
+   gives a roster with no hard violation when one exists.
+2. Large-neighbourhood search: fix most of the roster, re-optimise a rectangle (some staff x a
+   window of days, chosen at random, around a badly covered shift, or all staff over a few days)
+   with CP-SAT hinted with the current roster; the rectangle size adapts to what CP-SAT solves to
+   optimality within its small budget. Long horizons are handled by the windows (decomposition).
+3. For models small enough to build whole, CP-SAT runs on the full model hinted with the best
+   roster: it proves optimality or gives the best lower bound (``lower_bound``).
+
+With ``workers=1`` every budget is CP-SAT deterministic time, so a fixed seed gives the same
+roster run after run (as long as the wall-clock guard, ``time_limit``, is not what stops it).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from .evaluate import evaluate
+from .formulation import Rectangle, SubModel
+from .index import OFF, Grid, ProblemIndex
+from .model import Problem, Roster, validate
+
+# Full models up to this many shift variables are built and solved whole (for the lower bound).
+FULL_MODEL_MAX_VARS = 40_000
+
+
+@dataclass(frozen=True)
+class Progress:
+    objective: int
+    lower_bound: int | None
+    elapsed: float
+    phase: str
+
+
+@dataclass
+class SolveResult:
+    status: str  # "optimal", "feasible", "infeasible" or "unknown" (no roster found in time)
+    roster: Roster | None
+    objective: int | None
+    lower_bound: int | None
+    stats: dict = field(default_factory=dict)
+
+
+class _Clock:
+    def __init__(self, time_limit: float, deterministic: bool):
+        self.start = time.monotonic()
+        self.limit = time_limit
+        self.deterministic = deterministic
+        self.det_used = 0.0
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def remaining(self) -> float:
+        wall = self.limit - self.elapsed()
+        if self.deterministic:
+            return min(wall, self.limit - self.det_used)
+        return wall
+
+
+class _Search:
+    def __init__(self, problem, idx, time_limit, workers, seed, on_progress):
+        self.problem, self.idx = problem, idx
+        self.workers = max(1, workers)
+        self.clock = _Clock(time_limit, deterministic=self.workers == 1)
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.on_progress = on_progress
+        self.best_grid: Grid | None = None
+        self.best = None
+        self.lower_bound: int | None = None
+        self.time_to_best = 0.0
+        self.stats = {"lns_moves": 0, "lns_improving": 0, "construct_seconds": 0.0, "phases": []}
+
+    def run_cp(self, sub: SubModel, budget: float, workers: int | None = None, callback=None):
+        solver = cp_model.CpSolver()
+        p = solver.parameters
+        p.num_workers = workers or self.workers
+        p.random_seed = self.rng.randrange(1 << 30) if self.workers > 1 else self.seed
+        if self.clock.deterministic:
+            p.max_deterministic_time = max(0.01, budget)
+            p.max_time_in_seconds = max(0.01, self.clock.limit - self.clock.elapsed())
+        else:
+            p.max_time_in_seconds = max(0.01, budget)
+        status = solver.Solve(sub.model, callback) if callback else solver.Solve(sub.model)
+        self.clock.det_used += solver.deterministic_time
+        return solver, status
+
+    def offer(self, grid: Grid, phase: str, score: int | None = None) -> bool:
+        score = self.idx.score(grid) if score is None else score
+        if self.best is None or score < self.best:
+            self.best, self.best_grid = score, grid
+            self.time_to_best = self.clock.elapsed()
+            if self.on_progress:
+                self.on_progress(Progress(score, self.lower_bound, self.time_to_best, phase))
+            return True
+        if score == self.best:
+            self.best_grid = grid  # plateau move: keeps the search moving
+        return False
+
+    # -- 1. constructive start -------------------------------------------------------------
+    def construct(self) -> Grid | None:
+        idx = self.idx
+        grid: Grid = [[OFF] * idx.H for _ in range(idx.E)]
+        # Fewest options first: they have least room to fit around the others.
+        order = sorted(range(idx.E), key=lambda e: (len(idx.allowed[e]), self.rng.random()))
+        per_person = max(0.05, min(1.0, 0.25 * self.clock.limit / max(1, idx.E)))
+        for e in order:
+            sub = SubModel(idx, grid, Rectangle([e], 0, idx.H))
+            if sub.infeasible:
+                return None
+            solver, status = self.run_cp(sub, per_person, workers=1)
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                solver, status = self.run_cp(sub, max(1.0, self.clock.remaining() / 4), workers=self.workers)
+                if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                    return None
+            grid = sub.read(solver, grid)
+        return grid
+
+    # -- 2. large-neighbourhood search -------------------------------------------------------
+    def choose_rectangle(self, arm: str, size: float, busy: set[int]) -> Rectangle | None:
+        """A rectangle of kind ``arm`` whose size grows with ``size``; avoids staff in ``busy``."""
+        idx, rng = self.idx, self.rng
+        H, E = idx.H, idx.E
+        free = [e for e in range(E) if e not in busy]
+        if len(free) < 2:
+            return None
+        if arm == "days":  # every (free) person over a few days: reshuffles who covers what
+            width = max(2, min(H, int(size)))
+            lo = rng.randrange(0, H - width + 1)
+            k = min(len(free), max(4, int(40 * 7 / width)))
+            staff = self.cover_driven_staff(free, lo, lo + width, k)
+            return Rectangle(sorted(staff), lo, lo + width)
+        if arm == "staff":  # a few people over a long stretch: moves blocks and weekends around
+            width = H if H <= 56 else min(H, 56)
+            k = max(2, min(len(free), int(size)))
+        else:  # "week": several people over one to two weeks
+            width = min(H, rng.choice((7, 10, 14)))
+            k = max(2, min(len(free), int(size)))
+        lo = rng.randrange(0, H - width + 1)
+        return Rectangle(sorted(self.cover_driven_staff(free, lo, lo + width, k)), lo, lo + width)
+
+    def cover_driven_staff(self, free: list[int], lo: int, hi: int, k: int) -> list[int]:
+        """``k`` people, half of them able to fix a badly covered shift in [lo, hi) when there is one."""
+        rng, idx, grid = self.rng, self.idx, self.best_grid
+        if k >= len(free):
+            return list(free)
+        chosen: list[int] = []
+        if rng.random() < 0.6:
+            bad = []
+            for d in range(lo, hi):
+                for s in range(idx.S):
+                    rows = idx.cover.get((d, s))
+                    if rows:
+                        n = sum(1 for e in range(idx.E) if grid[e][d] == s)
+                        if any(n != r.requirement for r in rows):
+                            bad.append((d, s))
+            if bad:
+                d, s = rng.choice(bad)
+                able = [e for e in free if s in idx.allowed[e]]
+                rng.shuffle(able)
+                chosen = able[: max(1, k // 2)]
+        rest = [e for e in free if e not in chosen]
+        chosen += rng.sample(rest, min(len(rest), k - len(chosen)))
+        return chosen
+
+    def lns(self, until: float) -> None:
+        """Improve ``best_grid`` until ``until`` seconds remain.
+
+        With two or more workers, two threads each run single-worker CP-SAT moves on rectangles
+        with disjoint staff (CP-SAT releases the GIL while it searches); a result is spliced into
+        the current best roster only if none of its staff changed meanwhile, which keeps every
+        hard rule (they are all per person) intact.
+        """
+        idx = self.idx
+        H = idx.H
+        arms = {
+            "week": {"size": 6.0, "lo": 2.0, "hi": float(idx.E)},
+            "staff": {"size": 2.0, "lo": 2.0, "hi": float(idx.E)},
+            "days": {"size": 4.0, "lo": 2.0, "hi": float(min(H, 28))},
+        }
+        weights = {"week": 0.45, "staff": 0.35, "days": 0.2}
+        lock = threading.Lock()
+        version = [0] * idx.E
+        busy: set[int] = set()
+        budget_unit = 0.25  # seconds (deterministic with one worker) per move
+
+        def one_move() -> bool:
+            with lock:
+                if self.clock.remaining() <= until + 0.02:
+                    return False
+                if self.lower_bound is not None and self.best <= self.lower_bound:
+                    return False
+                arm = self.rng.choices(list(weights), weights=list(weights.values()))[0]
+                params = arms[arm]
+                rect = self.choose_rectangle(arm, params["size"], busy)
+                if rect is None:
+                    return True
+                base = self.best_grid
+                busy.update(rect.staff)
+                started = {e: version[e] for e in rect.staff}
+                seed = self.rng.randrange(1 << 30)
+                budget = min(budget_unit, self.clock.remaining() - until)
+            try:
+                sub = SubModel(idx, base, rect)
+                if sub.infeasible:
+                    return True
+                sub.add_hint(base)
+                solver = cp_model.CpSolver()
+                p = solver.parameters
+                p.num_workers = 1
+                p.random_seed = seed
+                if self.clock.deterministic:
+                    p.max_deterministic_time = max(0.01, budget)
+                    p.max_time_in_seconds = max(0.01, self.clock.limit - self.clock.elapsed())
+                else:
+                    p.max_time_in_seconds = max(0.01, budget)
+                status = solver.Solve(sub.model)
+                with lock:
+                    self.clock.det_used += solver.deterministic_time
+                    self.stats["lns_moves"] += 1
+                    if status == cp_model.OPTIMAL and solver.wall_time < 0.5 * budget:
+                        params["size"] = min(params["hi"], params["size"] * 1.15 + 0.2)
+                    elif status != cp_model.OPTIMAL:
+                        params["size"] = max(params["lo"], params["size"] * 0.85)
+                    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                        return True
+                    if any(version[e] != started[e] for e in rect.staff):
+                        return True
+                    grid = [row for row in self.best_grid]
+                    solved = sub.read(solver, base)
+                    for e in rect.staff:
+                        grid[e] = solved[e]
+                    score = idx.score(grid)
+                    if score <= self.best:
+                        for e in rect.staff:
+                            if grid[e] != self.best_grid[e]:
+                                version[e] += 1
+                        if self.offer(grid, "lns", score):
+                            self.stats["lns_improving"] += 1
+                            self.stats.setdefault("improving_by_arm", {}).setdefault(arm, 0)
+                            self.stats["improving_by_arm"][arm] += 1
+                return True
+            finally:
+                with lock:
+                    busy.difference_update(rect.staff)
+
+        def loop() -> None:
+            while one_move():
+                pass
+
+        if self.workers >= 2:
+            threads = [threading.Thread(target=loop, daemon=True) for _ in range(min(self.workers, 2))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        else:
+            loop()
+        self.stats["lns_sizes"] = {a: round(v["size"], 1) for a, v in arms.items()}
+
+    # -- 3. the full model ------------------------------------------------------------------
+    def full_model(self, budget: float) -> bool:
+        """Solve the whole model hinted with the best roster; True if optimality was proven."""
+        idx = self.idx
+        sub = SubModel(idx, self.best_grid or [[OFF] * idx.H for _ in range(idx.E)], Rectangle(list(range(idx.E)), 0, idx.H))
+        if self.best_grid is not None:
+            sub.add_hint(self.best_grid)
+        search = self
+
+        class Improving(cp_model.CpSolverSolutionCallback):
+            def on_solution_callback(self):
+                grid = sub.read(self, search.best_grid or [[OFF] * idx.H for _ in range(idx.E)])
+                search.offer(grid, "full")
+
+        solver, status = self.run_cp(sub, budget, callback=Improving())
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            self.offer(sub.read(solver, self.best_grid), "full")
+            bound = int(round(solver.BestObjectiveBound())) + idx.on_weight_total
+            self.lower_bound = max(self.lower_bound or 0, bound)
+        elif status == cp_model.INFEASIBLE:
+            self.stats["full_model_infeasible"] = True
+        return status == cp_model.OPTIMAL
+
+
+def _shift_var_count(idx: ProblemIndex) -> int:
+    return sum(len(a) for a in idx.allowed) * idx.H
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float = 60.0,
+    workers: int = 2,
+    seed: int = 0,
+    hint: Roster | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> SolveResult:
+    """Best roster found within ``time_limit`` seconds; see the module docstring."""
+    validate(problem)
+    idx = ProblemIndex(problem)
+    search = _Search(problem, idx, time_limit, workers, seed, on_progress)
+    if hint is not None and not evaluate(problem, hint).violations:
+        search.offer(idx.to_grid(hint), "hint")
+    else:
+        t = time.monotonic()
+        grid = search.construct()
+        search.stats["construct_seconds"] = round(time.monotonic() - t, 3)
+        if grid is None:
+            status = "infeasible"
+            return SolveResult(status, None, None, None, search.stats)
+        search.offer(grid, "construct")
+
+    optimal = False
+    if _shift_var_count(idx) <= FULL_MODEL_MAX_VARS:
+        # A short full solve first: small instances are often proved optimal outright.
+        optimal = search.full_model(min(search.clock.remaining(), 0.15 * time_limit))
+        if not optimal:
+            search.lns(until=0.35 * time_limit)
+            optimal = search.full_model(search.clock.remaining())
+    else:
+        search.lns(until=0.0)
+
+    roster = idx.to_roster(search.best_grid)
+    evaluation = evaluate(problem, roster)
+    if evaluation.violations:  # the formulation and the evaluator disagree: a bug, never hide it
+        raise AssertionError(f"solver produced hard violations: {evaluation.violations[:5]}")
+    lb = search.lower_bound
+    if optimal:
+        lb = evaluation.objective
+    search.stats.update(
+        time_to_best=round(search.time_to_best, 2),
+        elapsed=round(search.clock.elapsed(), 2),
+        deterministic_time=round(search.clock.det_used, 2),
+    )
+    status = "optimal" if optimal or (lb is not None and lb >= evaluation.objective) else "feasible"
+    return SolveResult(status, roster, evaluation.objective, lb, search.stats)

@@ -1,0 +1,5 @@
+from carehelm.runs.models import Run
+
+
+def runs_for(user):
+    return Run.objects.restrict(user, "view")
