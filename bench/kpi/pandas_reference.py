@@ -35,7 +35,7 @@ def _period(day: pd.Series, grain: str) -> pd.Series:
     if grain == "day":
         return day
     if grain == "week":
-        return day - pd.to_timedelta(day.dt.weekday, unit="D")
+        return day - pd.to_timedelta(day.dt.day_of_week, unit="D")
     return day.dt.to_period("M").dt.start_time
 
 

@@ -1,7 +1,5 @@
 """Audit API: read-only. There is deliberately no write, update or delete endpoint."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 from ninja import Router, Schema

@@ -1,6 +1,8 @@
-"""Organization API: health systems, facilities, units, beds."""
+"""Organization API: health systems, facilities, units, beds.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: ``@paginate`` wraps the handlers, and ninja resolves
+string annotations in the wrapper's module, where ``FacilityKind`` is unknown.
+"""
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, FilterSchema, Query, Router, Schema

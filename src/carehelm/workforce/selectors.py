@@ -131,7 +131,8 @@ def credential_counts(user, *, on: dt.date | None = None) -> dict[str, int]:
     """Counts for the home dashboard: expired, expiring in 30/60/90, unverified, missing."""
     on = on or today()
     counts: Counter = Counter()
-    for cred in credentials_for(user).filter(staff__active=True).only("expires_on", "verification_result"):
+    base = StaffCredential.objects.restrict(user, "view").filter(staff__active=True)
+    for cred in base.only("expires_on", "verification_result"):
         st = cs.status_of(cred, on)
         counts[st.status] += 1
         if st.status in (cs.EXPIRING, cs.UNVERIFIED) and st.days_left is not None and st.days_left >= 0:

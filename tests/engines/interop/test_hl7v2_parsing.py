@@ -1,12 +1,13 @@
 """HL7 v2 ADT reading: real-world mess is tolerated, bad input is refused with a located error,
 and acknowledgments follow the standard."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from carehelm.engines.interop.hl7v2 import (
+    TRIGGER_EVENTS,
     Hl7ParseError,
     Hl7Problem,
     build_ack,
@@ -205,6 +206,8 @@ def test_every_bad_message_in_a_file_is_reported_and_nothing_is_returned():
         (adt(version=""), "MSH-12: missing version id", 101),
         (adt(msh7=""), "MSH-7: missing message date/time", 101),
         (adt(pid=None), "PID: missing segment", 100),
+        (adt(evn="EVN|A02|20240301101000||||2024-03-01 09:55"), "EVN-6: invalid date/time", 102),
+        (adt(evn="EVN|A02|yesterday"), "EVN-2: invalid date/time", 102),
         (adt(pv1=None), "PV1: missing segment (required for A02)", 100),
         (adt(pv1=segment("PV1", {2: "I", 44: "2024-03-01"})), "PV1-44: invalid date/time", 102),
         ("EVN|A01\r" + adt(), "text before the first MSH segment", 100),
@@ -231,8 +234,10 @@ def test_second_pid_problem_names_the_repeated_segment():
 
 
 def test_parse_message_refuses_a_batch():
-    with pytest.raises(Hl7ParseError, match="expected one message"):
+    with pytest.raises(Hl7ParseError, match="expected one message, found 2"):
         parse_message(adt() + adt(control="C2"))
+    with pytest.raises(Hl7ParseError, match="text before the MSH segment: 'hello'"):
+        parse_message("hello\r" + adt())
 
 
 # -- acknowledgments ---------------------------------------------------------------------------
@@ -243,15 +248,16 @@ def segments(ack: str) -> dict[str, list[str]]:
     return {line.split("|")[0]: line.split("|") for line in ack.strip("\r").split("\r")}
 
 
-NOW = datetime(2024, 3, 1, 10, 16, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 3, 1, 10, 16, 0, tzinfo=UTC)
 
 
 def test_ack_accepts_and_swaps_sender_and_receiver():
-    ack = segments(build_ack(adt(control="MSG42"), control_id="ACK1", now=NOW, application="CAREHELM"))
+    message = adt(control="MSG42").replace("|CAREHELM|GEN|", "|BEDS|WEST|")
+    ack = segments(build_ack(message, control_id="ACK1", now=NOW))
     msh = ack["MSH"]
     # MSH-n is msh[n-1] because MSH-1 is the field separator itself.
     assert msh[1] == "^~\\&"
-    assert (msh[2], msh[4], msh[5]) == ("CAREHELM", "ADT", "GEN")
+    assert (msh[2], msh[3], msh[4], msh[5]) == ("BEDS", "WEST", "ADT", "GEN")
     assert msh[6] == "20240301101600+0000"
     assert (msh[8], msh[9], msh[10], msh[11]) == ("ACK^A02^ACK", "ACK1", "P", "2.5.1")
     assert ack["MSA"][:3] == ["MSA", "AA", "MSG42"]
@@ -284,6 +290,21 @@ def test_v28_ack_drops_withdrawn_msa3_and_keeps_text_in_err8():
     assert ack["MSA"] == ["MSA", "AE", "C1"]
     assert ack["ERR"][8] == "transfer after discharge"
     assert ack["ERR"][3].startswith("207^")
+
+
+def test_ack_names_us_as_asked_or_carehelm_when_the_message_names_no_receiver():
+    assert segments(build_ack(adt(), application="BEDBOARD", facility="H1", now=NOW))["MSH"][2:4] == [
+        "BEDBOARD",
+        "H1",
+    ]
+    anonymous = adt().replace("|CAREHELM|GEN|", "|||")
+    assert segments(build_ack(anonymous, now=NOW))["MSH"][2:4] == ["CAREHELM", ""]
+
+
+@pytest.mark.parametrize("trigger", sorted(TRIGGER_EVENTS))
+def test_every_supported_trigger_is_read(trigger):
+    extra = ["PID|2||MRN8", segment("PV1", {2: "I", 3: "ICU^14^A"})] if trigger == "A17" else []
+    assert parse_message(adt(trigger, extra=extra)).trigger_event == trigger
 
 
 def test_ack_text_is_escaped():

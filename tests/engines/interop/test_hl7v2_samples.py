@@ -4,7 +4,7 @@ The expected values were read off the raw messages by counting field positions i
 (see fixtures/hl7v2/README.md), not copied from the parser's output.
 """
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -199,7 +199,7 @@ def test_a47_change_of_identifier_reads_prior_id_and_account(name):
     [event] = parse_file(FIXTURES / name)
     assert event.trigger_event == "A47"
     assert event.message_control_id == "MSG000047"
-    assert event.effective_at == datetime(2021, 1, 15, 16, 0, 10, tzinfo=timezone.utc)
+    assert event.effective_at == datetime(2021, 1, 15, 16, 0, 10, tzinfo=UTC)
     merge = event.merges[0]
     assert merge.patient_identifiers == (Identifier("MR101", "GOOD HEALTH HOSPITAL", "MR"),)
     assert merge.prior_identifiers == (Identifier("MR102", "BCBS", "MR"),)

@@ -145,8 +145,12 @@ def test_listener_naks_when_the_handler_fails_and_keeps_serving():
         server = MllpServer(handler, port=0)
         await server.start()
         try:
-            first = await asyncio.to_thread(send_message, "127.0.0.1", server.port, MESSAGE.format(control="R1"))
-            second = await asyncio.to_thread(send_message, "127.0.0.1", server.port, MESSAGE.format(control="R1"))
+            first = await asyncio.to_thread(
+                send_message, "127.0.0.1", server.port, MESSAGE.format(control="R1")
+            )
+            second = await asyncio.to_thread(
+                send_message, "127.0.0.1", server.port, MESSAGE.format(control="R1")
+            )
         finally:
             await server.close()
         return first, second

@@ -260,3 +260,26 @@ def test_progress_is_reported_per_part() -> None:
     seen: list[tuple[int, int]] = []
     spc(np.arange(10.0), chart="i", parts=[4, 7], on_progress=lambda done, total: seen.append((done, total)))
     assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+# --- engine API for dashboards ----------------------------------------------------------
+
+
+def test_date_keys_sort_chronologically_and_serialise_as_iso() -> None:
+    import datetime as dt
+
+    keys = [dt.date(2024, 3, 1), dt.date(2024, 1, 1), None, dt.date(2024, 2, 1)]
+    result = spc(np.array([3.0, 1.0, 99.0, 2.0]), x=keys, chart="run")
+    assert [p["x"] for p in result.to_dict()["points"]] == ["2024-01-01", "2024-02-01", "2024-03-01"]
+    assert [p.rows for p in result.points] == [(1,), (3,), (0,)]
+
+
+def test_extended_document_carries_rules_and_signals() -> None:
+    y = [0, 2, 0, 2, 0, 2, 0, 3, 5, 3, 5, 3, 5, 3]
+    document = spc(y, chart="i", rules="mdc", improvement="neutral").to_dict(extended=True)
+    assert document["points"][-1]["rule"] == "shift" and document["points"][-1]["direction"] == 1
+    assert document["points"][-1]["special_cause"] == "special_cause_neutral_high"
+    assert document["points"][0]["special_cause"] == "special_cause_neutral_low"
+    assert document["variation_icon"] == "neutral_high" and document["assurance_icon"] is None
+    assert [s["verdict"] for s in document["signals"]] == ["special cause, neutral"] * 2
+    assert "signals" not in spc(y, chart="i").to_dict()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 
 import numpy as np
 import pytest
@@ -46,3 +47,16 @@ def test_constants(name: str) -> None:
 def test_constants_are_undefined_for_one_value() -> None:
     for function in (constants.c4, constants.c5, constants.a3, constants.b3, constants.b4):
         assert np.isnan(function(np.array([0.0, 1.0]))).all()
+
+
+@pytest.mark.parametrize("n_useful", [101, 2001, 2002, 2500, 10_000])
+def test_crossings_limit_for_long_series(n_useful: int) -> None:
+    # Independent exact reference: the smallest k with 20·Σ_{i≤k} C(n−1, i) ≥ 2^(n−1).
+    trials = n_useful - 1
+    cumulative, k, term = 0, -1, 1
+    while 20 * cumulative < 2**trials:
+        k += 1
+        cumulative += term
+        term = term * (trials - k) // (k + 1)  # C(trials, k + 1)
+    assert term == math.comb(trials, k + 1)
+    assert constants.n_crossings_min(n_useful) == k

@@ -154,7 +154,9 @@ class _References:
     def __init__(self) -> None:
         self._by_key: dict[str, str] = {}
 
-    def add(self, resource_type: str, source_id: str, full_url: str | None, identifiers: Iterable[Identifier]):
+    def add(
+        self, resource_type: str, source_id: str, full_url: str | None, identifiers: Iterable[Identifier]
+    ):
         self._by_key[f"{resource_type}/{source_id}"] = source_id
         if full_url:
             self._by_key[full_url] = source_id

@@ -19,10 +19,11 @@ Public API
 ----------
 ``parse_message(text, *, message_number=1, source=None, assume_tz=None) -> AdtEvent``
     One message. Raises :class:`Hl7ParseError` listing every problem found in it.
-``parse_messages(text, *, source=None, assume_tz=None) -> list[AdtEvent]``
+``parse_messages(text, *, source=None, assume_tz=None, on_progress=None) -> list[AdtEvent]``
     Every message in a text (a file's content, a batch). All or nothing: it returns every event
     or raises one :class:`Hl7ParseError` listing the problems of every bad message.
-``parse_file(path, *, assume_tz=None) -> list[AdtEvent]``
+    ``on_progress(done, total)`` is called every 1,000 messages and at the end.
+``parse_file(path, *, assume_tz=None, on_progress=None) -> list[AdtEvent]``
     The same for a file; errors are prefixed with the file name.
 ``split_messages(text) -> list[str]``
     Cut a text into messages (CR-terminated segments), dropping BOMs, MLLP bytes, batch segments.
@@ -59,9 +60,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from carehelm.engines.interop.records import BedLocation, Identifier, PatientRecord
@@ -574,8 +575,11 @@ class _MessageReader:
 
     def read(self, text: str) -> AdtEvent | None:
         msh = self.segments[0]
-        if msh.name != "MSH" or len(msh.fields) < 3:
+        if msh.name != "MSH":
             self.problem("message does not start with an MSH segment", "MSH", None, 100, "AR")
+            return None
+        if len(msh.fields) < 3:
+            self.problem("incomplete header (no encoding characters)", "MSH", 2, 101, "AR")
             return None
         for seg in self.segments:
             if not _SEGMENT_NAME.match(seg.name):
@@ -606,7 +610,8 @@ class _MessageReader:
         elif not _VERSION.match(version):
             self.problem(f"unsupported version {version} (expected 2.x)", msh, 12, 203, "AR")
         message_datetime = self.datetime(msh, 7)
-        if message_datetime is None and not msh.raw(7):
+        already_reported = any(p.segment == "MSH" and p.field == 7 for p in self.problems)
+        if message_datetime is None and not already_reported:
             self.problem("missing message date/time", msh, 7, 101, "AR")
 
         pids = [s for s in self.segments if s.name == "PID"]
@@ -628,6 +633,9 @@ class _MessageReader:
                 swap_patient = self.patient(pids[1])
                 swap_visit = self.visit(pv1s[1], None)
 
+        recorded_at = self.datetime(evn, 2)
+        occurred_at = self.datetime(evn, 6)
+        planned_at = self.datetime(evn, 3)
         merges = self.merges()
         if self.problems:
             return None
@@ -638,8 +646,8 @@ class _MessageReader:
             trigger_event=trigger,
             message_structure=structure,
             message_datetime=message_datetime,
-            recorded_at=self.datetime(evn, 2),
-            occurred_at=self.datetime(evn, 6),
+            recorded_at=recorded_at,
+            occurred_at=occurred_at,
             patient=patient,
             visit=visit,
             sending_application=self.hierarchic(msh, 3),
@@ -648,7 +656,7 @@ class _MessageReader:
             receiving_facility=self.hierarchic(msh, 6),
             processing_id=self.text(msh, 11),
             event_type_code=event_type_code,
-            planned_at=self.datetime(evn, 3),
+            planned_at=planned_at,
             event_reason=self.text(evn, 4),
             event_facility=self.hierarchic(evn, 7),
             account_number=next(iter(self.identifiers(pids[0], 18)), None),
@@ -688,7 +696,9 @@ class _MessageReader:
         return AdtVisit(
             visit_number=next(iter(self.identifiers(pv1, 19)), None),
             patient_class=patient_class,
-            encounter_class=ENCOUNTER_CLASS_BY_PATIENT_CLASS.get(patient_class.upper()) if patient_class else None,
+            encounter_class=ENCOUNTER_CLASS_BY_PATIENT_CLASS.get(patient_class.upper())
+            if patient_class
+            else None,
             assigned_location=self.location(pv1, 3),
             admission_type=self.text(pv1, 4),
             prior_location=self.location(pv1, 6),
@@ -738,20 +748,12 @@ def parse_message(
         raise Hl7ParseError(
             [Hl7Problem("no MSH segment found", "MSH", None, message_number, source, 100, "AR")]
         )
-    if len(blocks) > 1 or stray:
-        raise Hl7ParseError(
-            [
-                Hl7Problem(
-                    "expected one message, found more (use parse_messages for a batch)",
-                    "MSH",
-                    None,
-                    message_number,
-                    source,
-                    100,
-                    "AR",
-                )
-            ]
-        )
+    if stray:
+        text_before = f"text before the MSH segment: {stray[0][:40]!r}"
+        raise Hl7ParseError([Hl7Problem(text_before, "MSH", None, message_number, source, 100, "AR")])
+    if len(blocks) > 1:
+        several = f"expected one message, found {len(blocks)} (use parse_messages for a batch)"
+        raise Hl7ParseError([Hl7Problem(several, "MSH", None, message_number, source, 100, "AR")])
     return _parse_block(blocks[0], message_number=message_number, source=source, assume_tz=assume_tz)
 
 
@@ -766,9 +768,16 @@ def _parse_block(
 
 
 def parse_messages(
-    text: str, *, source: str | None = None, assume_tz: tzinfo | None = None
+    text: str,
+    *,
+    source: str | None = None,
+    assume_tz: tzinfo | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> list[AdtEvent]:
-    """Read every message in ``text``: all of them, or an error listing every bad message's problems."""
+    """Read every message in ``text``: all of them, or an error listing every bad message's problems.
+
+    ``on_progress(done, total)`` is called every 1,000 messages and once at the end.
+    """
     blocks, stray = _message_blocks(text)
     problems: list[Hl7Problem] = []
     if stray:
@@ -788,15 +797,23 @@ def parse_messages(
             events.append(_parse_block(lines, message_number=number, source=source, assume_tz=assume_tz))
         except Hl7ParseError as exc:
             problems.extend(exc.problems)
+        if on_progress and (number % 1000 == 0 or number == len(blocks)):
+            on_progress(number, len(blocks))
     if problems:
         raise Hl7ParseError(problems)
     return events
 
 
-def parse_file(path: str | Path, *, assume_tz: tzinfo | None = None) -> list[AdtEvent]:
+def parse_file(
+    path: str | Path,
+    *,
+    assume_tz: tzinfo | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[AdtEvent]:
     """Read every message in a file (see :func:`parse_messages`); errors name the file."""
     path = Path(path)
-    return parse_messages(decode_hl7_bytes(path.read_bytes()), source=path.name, assume_tz=assume_tz)
+    text = decode_hl7_bytes(path.read_bytes())
+    return parse_messages(text, source=path.name, assume_tz=assume_tz, on_progress=on_progress)
 
 
 # --------------------------------------------------------------------------------------------
@@ -870,7 +887,7 @@ def build_ack(
     error: Hl7Problem | Hl7ParseError | None = None,
     control_id: str | None = None,
     now: datetime | None = None,
-    application: str = "CAREHELM",
+    application: str | None = None,
     facility: str | None = None,
 ) -> str:
     """The acknowledgment answering ``message`` (its text, or a parsed event), CR-terminated.
@@ -880,6 +897,8 @@ def build_ack(
     ``error`` is given. The ACK swaps sender and receiver, echoes the trigger and version, and
     carries the original MSH-10 in MSA-2. A message too broken to read still gets an answer
     (MSA-2 is then empty, as the standard allows when the control id cannot be read).
+    ``application``/``facility`` name us in MSH-3/MSH-4; by default they echo the original's
+    receiving application and facility (MSH-5/MSH-6), else ``CAREHELM``.
     """
     problem = error.first if isinstance(error, Hl7ParseError) else error
     if code is None:
@@ -894,7 +913,7 @@ def build_ack(
     raw = message.text if isinstance(message, AdtEvent) else (message or "")
     header = _lenient_header(raw)
     version = _version_tuple(header.version)
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d%H%M%S%z")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S%z")
     message_type = f"ACK^{header.trigger}^ACK" if header.trigger and version >= (2, 3, 1) else "ACK"
     if header.trigger and version < (2, 3, 1):
         message_type = f"ACK^{header.trigger}"
@@ -902,8 +921,8 @@ def build_ack(
     msh = [
         "MSH",
         "^~\\&",
-        esc(application),
-        esc(facility or ""),
+        esc(application) if application is not None else (header.receiving_application or "CAREHELM"),
+        esc(facility) if facility is not None else header.receiving_facility,
         header.sending_application,
         header.sending_facility,
         stamp,

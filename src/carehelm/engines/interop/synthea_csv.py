@@ -150,7 +150,9 @@ class _Table:
         try:
             return datetime.fromisoformat(value)
         except ValueError:
-            self.problem(f"invalid date/time {value!r} (expected ISO 8601, e.g. 2019-02-17T05:07:38Z)", row, column)
+            self.problem(
+                f"invalid date/time {value!r} (expected ISO 8601, e.g. 2019-02-17T05:07:38Z)", row, column
+            )
             return None
 
     def day(self, record: dict[str, str], row: int, column: str) -> date | None:
@@ -177,7 +179,9 @@ def read_synthea_csv(folder: str | Path, *, on_progress: Progress | None = None)
     organizations = _organizations(folder / "organizations.csv", problems, on_progress)
     providers = _providers(folder / "providers.csv", problems, on_progress, organizations)
     patients = _patients(folder / "patients.csv", problems, on_progress)
-    encounters = _encounters(folder / "encounters.csv", problems, on_progress, patients, organizations, providers)
+    encounters = _encounters(
+        folder / "encounters.csv", problems, on_progress, patients, organizations, providers
+    )
     if problems:
         raise SyntheaReadError(problems)
     return ActivityBatch(
@@ -196,7 +200,9 @@ def _check_duplicate(table: _Table, seen: dict, key: str, row: int) -> bool:
     return False
 
 
-def _organizations(path: Path, problems: list[SyntheaProblem], on_progress) -> dict[str, OrganizationRecord] | None:
+def _organizations(
+    path: Path, problems: list[SyntheaProblem], on_progress
+) -> dict[str, OrganizationRecord] | None:
     if not path.is_file():
         return None
     table = _Table(path, ("Id", "NAME"), problems)
@@ -215,7 +221,10 @@ def _organizations(path: Path, problems: list[SyntheaProblem], on_progress) -> d
 
 
 def _providers(
-    path: Path, problems: list[SyntheaProblem], on_progress, organizations: dict[str, OrganizationRecord] | None
+    path: Path,
+    problems: list[SyntheaProblem],
+    on_progress,
+    organizations: dict[str, OrganizationRecord] | None,
 ) -> dict[str, ProviderRecord] | None:
     if not path.is_file():
         return None
@@ -227,7 +236,9 @@ def _providers(
             continue
         organization = record.get("ORGANIZATION") or None
         if organization and organizations is not None and organization not in organizations:
-            table.problem(f"unknown organization {organization!r} (not in organizations.csv)", row, "ORGANIZATION")
+            table.problem(
+                f"unknown organization {organization!r} (not in organizations.csv)", row, "ORGANIZATION"
+            )
         found[key] = ProviderRecord(
             source_id=key,
             name=record.get("NAME") or None,
@@ -296,14 +307,20 @@ def _encounters(
             table.problem(f"unknown patient {patient!r} (not in patients.csv)", row, "PATIENT")
         organization = record.get("ORGANIZATION") or None
         if organization and organizations is not None and organization not in organizations:
-            table.problem(f"unknown organization {organization!r} (not in organizations.csv)", row, "ORGANIZATION")
+            table.problem(
+                f"unknown organization {organization!r} (not in organizations.csv)", row, "ORGANIZATION"
+            )
         provider = record.get("PROVIDER") or None
         if provider and providers is not None and provider not in providers:
             table.problem(f"unknown provider {provider!r} (not in providers.csv)", row, "PROVIDER")
         source_class = record.get("ENCOUNTERCLASS", "").lower()
         if source_class not in ENCOUNTER_CLASS_BY_SYNTHEA_CLASS:
             expected = ", ".join(ENCOUNTER_CLASS_BY_SYNTHEA_CLASS)
-            table.problem(f"unknown class {record['ENCOUNTERCLASS']!r} (expected one of {expected})", row, "ENCOUNTERCLASS")
+            table.problem(
+                f"unknown class {record['ENCOUNTERCLASS']!r} (expected one of {expected})",
+                row,
+                "ENCOUNTERCLASS",
+            )
             continue
         found.append(
             EncounterRecord(

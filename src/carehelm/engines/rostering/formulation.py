@@ -16,10 +16,67 @@ Formulation choices (why this is stronger than one clause per rule):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ortools.sat.python import cp_model
 
 from .index import OFF, Grid, ProblemIndex
+
+USE_AUTOMATON = bool(int(__import__('os').environ.get('ROSTER_AUTOMATON', '1')))
+
+
+@lru_cache(maxsize=256)
+def block_automaton(max_work: int | None, min_work: int, min_off: int) -> tuple[dict, int]:
+    """Deterministic automaton over "works" (1) / "off" (0) days for the block rules.
+
+    States: ``("start",)``, ``("W", c, exempt)`` = c consecutive working days, ``("O", o, exempt)``
+    = o consecutive days off (capped at ``min_off``). ``exempt`` marks a block that began on day 0,
+    which the minimum-length rules exempt; blocks reaching the last day are exempt because every
+    state is accepting. Returns ({(state_number, label): next_state_number}, start_number).
+    """
+    cap = max_work if max_work is not None else max(1, min_work)
+    states: dict[tuple, int] = {}
+
+    def sid(state: tuple) -> int:
+        return states.setdefault(state, len(states))
+
+    transitions: dict[tuple[int, int], int] = {}
+    start = sid(("start",))
+    todo = [("start",)]
+    seen = set()
+    while todo:
+        st = todo.pop()
+        if st in seen:
+            continue
+        seen.add(st)
+        moves = []
+        if st[0] == "start":
+            moves = [(1, ("W", 1, True)), (0, ("O", 1, True))]
+        elif st[0] == "W":
+            _, c, ex = st
+            if c + 1 <= cap:
+                moves.append((1, ("W", c + 1, ex)))
+            elif max_work is None:
+                moves.append((1, ("W", cap, ex)))
+            if ex or c >= min_work:
+                moves.append((0, ("O", 1, False)))
+        else:
+            _, o, ex = st
+            moves.append((0, ("O", min(o + 1, max(1, min_off)), ex)))
+            if ex or o >= min_off:
+                moves.append((1, ("W", 1, False)))
+        for label, nxt in moves:
+            transitions[sid(st), label] = sid(nxt)
+            todo.append(nxt)
+    return transitions, start
+
+
+def run_automaton(transitions: dict, state: int, labels) -> int | None:
+    for label in labels:
+        state = transitions.get((state, label))
+        if state is None:
+            return None
+    return state
 
 
 @dataclass
@@ -227,6 +284,8 @@ class SubModel:
 
         work = self._work
         K = c.max_consecutive_work_days
+        if USE_AUTOMATON:
+            self._block_automaton(e, row)
         if K is not None and K < H:
             for a in range(max(0, lo - K), min(hi - 1, H - 1 - K) + 1):
                 terms = [work(e, d) for d in range(a, a + K + 1)]
@@ -279,6 +338,28 @@ class SubModel:
                 m.Add(sum(wk_vars) <= c.max_weekends - worked_outside)
             elif worked_outside > c.max_weekends:
                 self.infeasible = True
+
+    def _block_automaton(self, e: int, row: list[int]) -> None:
+        """The block rules as one automaton over the window (a flow-like, tight encoding)."""
+        idx, m, rect = self.idx, self.model, self.rect
+        H, lo, hi = idx.H, rect.lo, rect.hi
+        c = idx.contracts[e]
+        transitions, start = block_automaton(
+            c.max_consecutive_work_days, c.min_consecutive_work_days, c.min_consecutive_days_off
+        )
+        state = run_automaton(transitions, start, (1 if row[d] != OFF else 0 for d in range(lo)))
+        if state is None:
+            self.infeasible = True
+            return
+        suffix = [1 if row[d] != OFF else 0 for d in range(hi, H)]
+        n_states = 1 + max(max(k[0] for k in transitions), max(transitions.values()))
+        finals = [s for s in range(n_states) if run_automaton(transitions, s, suffix) is not None]
+        if not finals:
+            self.infeasible = True
+            return
+        days = [self.w.get((e, d)) for d in range(lo, hi)]
+        days = [v if v is not None else m.NewConstant(0) for v in days]
+        m.AddAutomaton(days, state, finals, [(a, lab, b) for (a, lab), b in transitions.items()])
 
     def add_hint(self, grid: Grid) -> None:
         for (e, d, s), v in self.x.items():

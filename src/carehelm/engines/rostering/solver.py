@@ -33,7 +33,7 @@ from .index import OFF, Grid, ProblemIndex
 from .model import Problem, Roster, validate
 
 # Full models up to this many shift variables are built and solved whole (for the lower bound).
-FULL_MODEL_MAX_VARS = 40_000
+FULL_MODEL_MAX_VARS = int(__import__("os").environ.get("ROSTER_FULL_MAX", "40000"))
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,11 @@ def _finite(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(values), values, np.nan)
 
 
+def _json_numbers(values: np.ndarray) -> list[float | None]:
+    """Floats with every non-finite value as None."""
+    return [v if np.isfinite(v) else None for v in values.tolist()]
+
+
 def _sigma_signal(y: np.ndarray, lcl: np.ndarray, ucl: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         return (y > ucl) | (y < lcl)  # NaN compares false
@@ -210,18 +215,21 @@ def _anhoej_chart(
         if on_progress is not None:
             on_progress(done, len(slices))
 
-    signal = _sigma_signal(y, lcl, ucl)
+    signal = _sigma_signal(y, lcl, ucl).tolist()
+    # Plain Python lists: indexing numpy arrays point by point is the slow part of a long chart.
+    ys, cls, lcls, ucls = (_json_numbers(a) for a in (y, cl, lcl, ucl))
+    part_list, baseline_list, included_list = part_of.tolist(), baseline.tolist(), included.tolist()
     points = [
         SpcPoint(
             x=groups.key[k],
-            y=finite_or_none(y[k]),
-            cl=finite_or_none(cl[k]),
-            lcl=finite_or_none(lcl[k]),
-            ucl=finite_or_none(ucl[k]),
-            part=int(part_of[k]),
-            baseline=bool(baseline[k]),
-            included=bool(included[k]),
-            sigma_signal=bool(signal[k]),
+            y=ys[k],
+            cl=cls[k],
+            lcl=lcls[k],
+            ucl=ucls[k],
+            part=part_list[k],
+            baseline=baseline_list[k],
+            included=included_list[k],
+            sigma_signal=signal[k],
             rows=tuple(groups.rows[k]),
         )
         for k in range(size)
@@ -247,6 +255,7 @@ def _mdc_chart(
     points: list[SpcPoint] = []
     summaries: list[SpcPart] = []
     slices = _slices(part_of)
+    baseline_list = baseline.tolist()
     limits = None
     for done, part in enumerate(slices, start=1):
         values = y[part]
@@ -258,23 +267,27 @@ def _mdc_chart(
         cl = np.full(values.size, limits.mean)
         analysis = runs_analysis(values, cl, np.ones(values.size, dtype=bool))
         summaries.append(_part_summary(done, analysis, "i"))
+        ys, signals, directions = _json_numbers(values), signal.tolist(), direction.tolist()
+        cl_value, near_lcl, near_ucl = (
+            finite_or_none(v) for v in (limits.mean, limits.near_lpl, limits.near_upl)
+        )
         for j, k in enumerate(range(part.start, part.stop)):
             points.append(
                 SpcPoint(
                     x=groups.key[k],
-                    y=finite_or_none(values[j]),
-                    cl=finite_or_none(limits.mean),
+                    y=ys[j],
+                    cl=cl_value,
                     lcl=lcl,
                     ucl=ucl,
-                    part=int(part_of[k]),
-                    baseline=bool(baseline[k]),
+                    part=done,
+                    baseline=baseline_list[k],
                     included=True,
-                    sigma_signal=bool(signal[j]),
+                    sigma_signal=signals[j],
                     special_cause=causes[j],
                     rule=rules[j],
-                    direction=int(direction[j]),
-                    near_lcl=finite_or_none(limits.near_lpl),
-                    near_ucl=finite_or_none(limits.near_upl),
+                    direction=directions[j],
+                    near_lcl=near_lcl,
+                    near_ucl=near_ucl,
                     rows=tuple(groups.rows[k]),
                 )
             )

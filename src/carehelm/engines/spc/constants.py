@@ -8,7 +8,8 @@ Public functions (all vectorised over numpy arrays where it makes sense):
 - ``a3(n)``, ``b3(n)``, ``b4(n)``: 3-sigma factors for Xbar and S charts; NaN for n ≤ 1.
 - ``longest_run_max(n_useful)`` = round(log2(n_useful)) + 3 (Schilling 2012).
 - ``n_crossings_min(n_useful)`` = the 5 % quantile of Binomial(n_useful − 1, ½) (Chen 2010),
-  computed with exact integer arithmetic so no floating-point fuzz can move a threshold.
+  computed with exact integer arithmetic (scipy's quantile for very long series, checked
+  against a margin) so no floating-point fuzz can move a threshold.
 
 The rounded constants d2 = 1.128 and D4 = 3.267 are the ones qicharts2 uses; MDC uses 2.66.
 """
@@ -19,6 +20,7 @@ import math
 from functools import lru_cache
 
 import numpy as np
+from scipy.stats import binom
 
 D2 = 1.128  # d2 for moving ranges of two, rounded as in qicharts2
 D4 = 3.267  # upper limit factor of an MR chart, also the moving-range screening factor
@@ -74,14 +76,26 @@ def longest_run_max(n_useful: int) -> int:
     return round(math.log2(n_useful)) + 3
 
 
+EXACT_TRIALS = 2000  # above this, exact big-integer sums cost more than they are worth
+
+
 @lru_cache(maxsize=4096)
 def n_crossings_min(n_useful: int) -> int:
     """Smallest k with P(X ≤ k) ≥ 0.05 for X ~ Binomial(n_useful − 1, ½), in exact integers."""
     trials = max(n_useful - 1, 0)
+    if trials > EXACT_TRIALS:
+        # Long series: scipy's quantile, accepted only when no rounding could move it.
+        k = int(binom.ppf(0.05, trials, 0.5))
+        if binom.cdf(k, trials, 0.5) >= 0.05 * (1 + 1e-9) and binom.cdf(k - 1, trials, 0.5) < 0.05 * (
+            1 - 1e-9
+        ):
+            return k
     total = 2**trials
+    term = 1  # C(trials, k), updated in place: recomputing math.comb each step is quadratic
     cumulative = 0
     for k in range(trials + 1):
-        cumulative += math.comb(trials, k)
+        cumulative += term
         if 20 * cumulative >= total:  # cumulative / 2^trials >= 1/20
             return k
+        term = term * (trials - k) // (k + 1)
     return trials

@@ -12,7 +12,8 @@ Public API:
   ``x_first``/``x_last``, ``verdict`` and ``text`` (plain words for a dashboard).
 - ``SpcResult``: ``chart``, ``rules``, ``points``, ``parts``, ``variation_icon``,
   ``assurance_icon``, ``signals``; ``to_dict()`` gives the CLI's ``--json`` document (undefined
-  numbers are None, never NaN); ``explain()`` the signals' texts.
+  numbers are None, never NaN), ``to_dict(extended=True)`` adds the MDC details, input rows and
+  signals for dashboards; ``explain()`` lists the signals' texts.
 """
 
 from __future__ import annotations
@@ -32,13 +33,16 @@ def finite_or_none(value: float | None) -> float | None:
 
 
 def key_to_json(key: object) -> object:
+    """A subgroup key as a JSON value: text and numbers as they are, dates in ISO 8601."""
+    if key is None or isinstance(key, (str, bool, int)) and not isinstance(key, np.integer):
+        return key
     if isinstance(key, (dt.date, dt.datetime)):
         return key.isoformat()
-    if isinstance(key, (np.integer,)):
+    if isinstance(key, np.integer):
         return int(key)
     if isinstance(key, (np.floating, float)):
         return finite_or_none(float(key))
-    return key
+    return str(key)  # e.g. numpy datetime64: its text form is ISO 8601
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,8 @@ class SpcPoint:
     near_ucl: float | None = None
     rows: tuple[int, ...] = ()
 
-    def to_dict(self) -> dict[str, object]:
-        return {
+    def to_dict(self, extended: bool = False) -> dict[str, object]:
+        document: dict[str, object] = {
             "x": key_to_json(self.x),
             "y": self.y,
             "cl": self.cl,
@@ -72,6 +76,15 @@ class SpcPoint:
             "sigma_signal": self.sigma_signal,
             "special_cause": self.special_cause,
         }
+        if extended:
+            document.update(
+                rule=self.rule,
+                direction=self.direction,
+                near_lcl=self.near_lcl,
+                near_ucl=self.near_ucl,
+                rows=list(self.rows),
+            )
+        return document
 
 
 @dataclass(frozen=True)
@@ -132,15 +145,20 @@ class SpcResult:
     assurance_icon: str | None = None
     signals: list[Signal] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, object]:
-        return {
+    def to_dict(self, extended: bool = False) -> dict[str, object]:
+        """The contract document; ``extended`` adds each point's MDC rule, direction, near-limit
+        lines and input rows, and the explained ``signals`` (for dashboards)."""
+        document: dict[str, object] = {
             "chart": self.chart,
             "rules": self.rules,
-            "points": [p.to_dict() for p in self.points],
+            "points": [p.to_dict(extended) for p in self.points],
             "parts": [p.to_dict() for p in self.parts],
             "variation_icon": self.variation_icon,
             "assurance_icon": self.assurance_icon,
         }
+        if extended:
+            document["signals"] = [signal.to_dict() for signal in self.signals]
+        return document
 
     def explain(self) -> list[str]:
         return [signal.text for signal in self.signals]

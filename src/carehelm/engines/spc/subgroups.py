@@ -22,7 +22,6 @@ Semantics (FORMULAS.md section 1):
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,9 +53,12 @@ def as_float_array(values: Sequence[object] | np.ndarray) -> np.ndarray:
 def _is_missing_key(key: object) -> bool:
     if key is None:
         return True
-    if isinstance(key, float) and math.isnan(key):
-        return True
-    return isinstance(key, str) and key.strip() == ""
+    if isinstance(key, str):
+        return key.strip() == ""
+    try:
+        return bool(key != key)  # NaN, NaT
+    except (TypeError, ValueError):
+        return False
 
 
 def _numeric_key(key: object) -> float | None:
@@ -104,17 +106,27 @@ def group_rows(
 
     kept = [i for i, key in enumerate(x) if not _is_missing_key(key)]
     identities, order_keys = _sort_keys([x[i] for i in kept])
-    groups: dict[object, list[int]] = {}
-    first_key: dict[object, object] = {}
-    sort_key: dict[object, object] = {}
-    for row, identity, order in zip(kept, identities, order_keys, strict=True):
-        if identity not in groups:
-            groups[identity] = []
-            first_key[identity] = x[row]
-            sort_key[identity] = order
-        groups[identity].append(row)
-    ordered = sorted(groups, key=lambda identity: sort_key[identity])  # type: ignore[arg-type,return-value]
-    return _aggregate([first_key[g] for g in ordered], [groups[g] for g in ordered], values, denominators)
+    index_of: dict[object, int] = {}
+    first_key: list[object] = []
+    sort_key: list[object] = []
+    group_of_row = np.empty(len(kept), dtype=np.intp)
+    for j, (row, identity, order) in enumerate(zip(kept, identities, order_keys, strict=True)):
+        index = index_of.get(identity)
+        if index is None:
+            index = index_of[identity] = len(first_key)
+            first_key.append(x[row])
+            sort_key.append(order)
+        group_of_row[j] = index
+    order = sorted(range(len(first_key)), key=sort_key.__getitem__)  # type: ignore[arg-type]
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    return _aggregate(
+        [first_key[g] for g in order],
+        np.asarray(kept, dtype=np.intp),
+        rank[group_of_row],
+        values,
+        denominators,
+    )
 
 
 def _one_row_per_subgroup(values: np.ndarray, denominators: np.ndarray | None) -> Subgroups:
@@ -135,29 +147,33 @@ def _one_row_per_subgroup(values: np.ndarray, denominators: np.ndarray | None) -
 
 
 def _aggregate(
-    keys: list[object], rows: list[list[int]], values: np.ndarray, denominators: np.ndarray | None
+    keys: list[object],
+    kept: np.ndarray,
+    group: np.ndarray,
+    values: np.ndarray,
+    denominators: np.ndarray | None,
 ) -> Subgroups:
+    """Vectorised per-subgroup statistics; ``group[j]`` is the subgroup of input row ``kept[j]``."""
     size = len(keys)
-    value = np.full(size, np.nan)
-    total = np.full(size, np.nan)
-    count = np.zeros(size)
-    mean = np.full(size, np.nan)
-    sd = np.full(size, np.nan)
-    n_sum = np.full(size, np.nan)
-    for k, members in enumerate(rows):
-        group = values[members]
-        present = group[~np.isnan(group)]
-        count[k] = present.size
-        if present.size or len(members) > 1:
-            total[k] = present.sum()
-        if present.size:
-            mean[k] = present.mean()
-        if present.size > 1:
-            sd[k] = present.std(ddof=1)
+    y = values[kept]
+    present = ~np.isnan(y)
+    rows_per_group = np.bincount(group, minlength=size)
+    count = np.bincount(group, weights=present, minlength=size).astype(float)
+    present_sum = np.bincount(group, weights=np.where(present, y, 0.0), minlength=size)
+    # R's sum(y, na.rm = length(y) > 1): a lone missing row sums to NA, several to 0.
+    total = np.where((count == 0) & (rows_per_group == 1), np.nan, present_sum)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, present_sum / count, np.nan)
+        deviation = np.where(present, y - mean[group], 0.0)
+        squares = np.bincount(group, weights=deviation**2, minlength=size)
+        sd = np.where(count > 1, np.sqrt(squares / (count - 1)), np.nan)
         if denominators is not None:
-            n_sum[k] = np.nansum(denominators[members])
-            with np.errstate(invalid="ignore", divide="ignore"):
-                value[k] = present.sum() / n_sum[k]
+            n_sum = np.bincount(group, weights=np.nan_to_num(denominators[kept]), minlength=size)
+            value = present_sum / n_sum
         else:
-            value[k] = mean[k]
+            n_sum = np.full(size, np.nan)
+            value = mean
+    members = kept[np.argsort(group, kind="stable")].tolist()
+    ends = np.cumsum(rows_per_group).tolist()
+    rows = [members[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
     return Subgroups(keys, value, total, count, mean, sd, n_sum, rows)
