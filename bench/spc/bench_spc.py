@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +31,7 @@ from carehelm.engines.spc.cli import main as spc_cli
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "spc.md"
 
 
-def _series(points: int) -> dict[str, np.ndarray | list[str]]:
+def _series(points: int) -> dict[str, Any]:
     rng = np.random.default_rng(20241127)
     # A level shift two thirds of the way gives the rules something to find.
     level = np.where(np.arange(points) < 2 * points // 3, 100.0, 104.0)
@@ -104,7 +105,9 @@ def main() -> int:
         with csv_path.open("w") as handle:
             handle.write("x,y,count,n\n")
             for k in range(args.points):
-                handle.write(f"{data['x'][k]},{float(data['y'][k])!r},{data['count'][k]:g},{data['n'][k]:g}\n")
+                handle.write(
+                    f"{data['x'][k]},{float(data['y'][k])!r},{data['count'][k]:g},{data['n'][k]:g}\n"
+                )
         for title, engine_call, cli_args in cases:
             engine_median, engine_min = _time(engine_call, args.repeats)
 
@@ -114,10 +117,15 @@ def main() -> int:
 
             cli_median, cli_min = _time(cli_call, args.repeats)
             rows.append((title, engine_median, engine_min, cli_median, cli_min))
-            print(f"{title}: engine {engine_median * 1000:.1f} ms, CLI {cli_median * 1000:.1f} ms", file=sys.stderr)
+            print(
+                f"{title}: engine {engine_median * 1000:.1f} ms, CLI {cli_median * 1000:.1f} ms",
+                file=sys.stderr,
+            )
 
     lines = [
-        "# SPC engine: time for a 10,000-point chart" if args.points == 10_000 else f"# SPC: {args.points} points",
+        "# SPC engine: time for a 10,000-point chart"
+        if args.points == 10_000
+        else f"# SPC: {args.points} points",
         "",
         f"{args.points:,} subgroups (one row each, text keys), synthetic data with a level shift (seed 20241127); "
         f"median and best of {args.repeats} runs after a warm-up.",

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "carehelm.workforce",
     "carehelm.audit",
     "carehelm.runs",
+    "carehelm.scheduling",
     "carehelm.api",
     "carehelm.web",
     "carehelm.demo",

@@ -215,3 +215,45 @@ def verify_credential(request, credential_id: int, payload: VerificationIn):
 def import_credentials(request, file: File[UploadedFile]):
     result = services.import_credentials_csv(actor=request.auth, content=file.read(), filename=file.name or "credentials.csv")
     return result.__dict__
+
+
+# --- FHIR R4 export and import (carehelm.workforce.fhir) ---------------------------------------------
+
+
+@router.get("/fhir/bundle", response={200: dict}, summary="FHIR R4 Bundle of what you may view")
+def fhir_bundle(request):
+    """Facilities, units, rooms, beds, staff and credentials you may view, as a FHIR R4 collection Bundle."""
+    import json
+
+    from django.http import HttpResponse
+
+    from carehelm.workforce import fhir
+
+    body = json.dumps(fhir.export_bundle(request.auth), ensure_ascii=False)
+    return HttpResponse(body, content_type="application/fhir+json")
+
+
+@router.post(
+    "/fhir/import",
+    response=dict,
+    summary="Import a FHIR R4 Bundle (executives, facility admins)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/fhir+json": {"schema": {"type": "object"}},
+                        "application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+def fhir_import(request):
+    """All or nothing: a bad entry refuses the whole bundle with each problem's entry and field (422).
+
+    The body is the Bundle itself (read raw, so JSON errors are reported like any other problem).
+    """
+    from carehelm.accounts.scope import reach
+    from carehelm.validation import NotAllowed
+    from carehelm.workforce import fhir
+
+    if reach(request.auth, "add").nothing:
+        raise NotAllowed("you may not import a FHIR bundle")
+    return fhir.import_bundle(actor=request.auth, bundle=request.body, filename="request body").as_dict()

@@ -172,3 +172,12 @@ def test_spreadsheet_bom_before_the_header_is_tolerated(tmp_path):
     path = folder / "patients.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert len(read_synthea_csv(folder).patients) == 2
+
+
+def test_a_file_that_is_not_utf8_is_refused_not_crashed(tmp_path):
+    folder = tmp_path / "export"
+    shutil.copytree(GOOD, folder)
+    path = folder / "patients.csv"
+    path.write_bytes(path.read_bytes().replace(b"Ada", b"Ad\xe9"))
+    with pytest.raises(SyntheaReadError, match=r"patients.csv: row 2: is not UTF-8 text"):
+        read_synthea_csv(folder)

@@ -113,29 +113,40 @@ class _Table:
         # utf-8-sig: an export opened and saved in a spreadsheet gains a BOM before "Id".
         with self.path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None:
-                self.problem("file is empty (expected a header row)")
-                return
-            header = [h.strip() for h in header]
-            missing = [c for c in self.required if c not in header]
-            if missing:
-                self.problem(f"missing column(s) {', '.join(missing)}", 1)
-                return
-            count = 0
-            for values in reader:
-                row = reader.line_num  # header is row 1, as a spreadsheet shows it
-                if not any(v.strip() for v in values):
-                    continue
-                if len(values) != len(header):
-                    self.problem(f"has {len(values)} values, the header has {len(header)} columns", row)
-                    continue
-                count += 1
-                if on_progress and count % _PROGRESS_EVERY == 0:
-                    on_progress(self.name, count)
-                yield row, {h: v.strip() for h, v in zip(header, values, strict=True)}
-            if on_progress:
+            try:
+                yield from self._records(reader, on_progress)
+            except UnicodeDecodeError:
+                # The decoder works in blocks, so find the offending line itself.
+                self.problem(
+                    "is not UTF-8 text (save the export as UTF-8)", _first_undecodable_line(self.path)
+                )
+            except csv.Error as exc:
+                self.problem(f"is not valid CSV ({exc})", reader.line_num)
+
+    def _records(self, reader, on_progress: Progress | None) -> Iterator[tuple[int, dict[str, str]]]:
+        header = next(reader, None)
+        if header is None:
+            self.problem("file is empty (expected a header row)")
+            return
+        header = [h.strip() for h in header]
+        missing = [c for c in self.required if c not in header]
+        if missing:
+            self.problem(f"missing column(s) {', '.join(missing)}", 1)
+            return
+        count = 0
+        for values in reader:
+            row = reader.line_num  # header is row 1, as a spreadsheet shows it
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                self.problem(f"has {len(values)} values, the header has {len(header)} columns", row)
+                continue
+            count += 1
+            if on_progress and count % _PROGRESS_EVERY == 0:
                 on_progress(self.name, count)
+            yield row, {h: v.strip() for h, v in zip(header, values, strict=True)}
+        if on_progress:
+            on_progress(self.name, count)
 
     def required_value(self, record: dict[str, str], row: int, column: str) -> str | None:
         value = record.get(column) or None
@@ -164,6 +175,16 @@ class _Table:
         except ValueError:
             self.problem(f"invalid date {value!r} (expected YYYY-MM-DD)", row, column)
             return None
+
+
+def _first_undecodable_line(path: Path) -> int | None:
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
 
 
 def read_synthea_csv(folder: str | Path, *, on_progress: Progress | None = None) -> ActivityBatch:

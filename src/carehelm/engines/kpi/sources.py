@@ -149,8 +149,11 @@ class _Exprs:
     dominates the cost on millions of rows); text columns are parsed and checked.
     """
 
-    def __init__(self, types: dict[str, str]):
+    def __init__(self, types: dict[str, str], trim: bool):
         self.types = types
+        # Only CSV text gets stray spaces trimmed: typed sources are taken as given, and trimming
+        # millions of strings is a large share of the load time.
+        self.trim = trim
 
     def _native_time(self, col: str) -> bool:
         return self.types.get(col, "").upper() in _NATIVE_TIME_TYPES
@@ -172,7 +175,7 @@ class _Exprs:
         if col is None or col not in self.types:
             return "NULL::VARCHAR"
         if self.types[col].upper() == "VARCHAR":
-            return f"NULLIF(TRIM({col}), '')"
+            return f"NULLIF(TRIM({col}), '')" if self.trim else f"NULLIF({col}, '')"
         return f"NULLIF(CAST({col} AS VARCHAR), '')"
 
     def flag(self, col: str | None) -> str:
@@ -198,7 +201,7 @@ def load_sources(
     _require(enc, ENCOUNTER_REQUIRED)
     _require(stays, STAY_REQUIRED)
     enc_types, stay_types = _column_types(con, enc.relation), _column_types(con, stays.relation)
-    ex, sx = _Exprs(enc_types), _Exprs(stay_types)
+    ex, sx = _Exprs(enc_types, enc.is_csv), _Exprs(stay_types, stays.is_csv)
 
     classes = ", ".join(_quote_literal(c) for c in ENCOUNTER_CLASSES)
     flag_words = ", ".join(_quote_literal(w) for w in _TRUE_WORDS + _FALSE_WORDS)
@@ -207,7 +210,7 @@ def load_sources(
         ("patient_id", "patient_id IS NULL", "missing"),
         ("facility", f"{ex.text('facility')} IS NULL", "missing"),
         ("unit", f"{ex.text('unit')} IS NULL", "missing"),
-        ("encounter_class", f"lower({ex.text('encounter_class')}) NOT IN ({classes}) "
+        ("encounter_class", f"lower(trim({ex.text('encounter_class')})) NOT IN ({classes}) "
          "OR encounter_class IS NULL", f"expected one of {', '.join(ENCOUNTER_CLASSES)}"),
         ("admit_time", f"{ex.time('admit_time')} IS NULL", "missing or not a date-time"),
         ex.time_check("discharge_time"),
@@ -237,6 +240,9 @@ def load_sources(
     ]
     _first_problem(con, stays, stay_checks)
 
+    # Row order only matters for naming a bad row, which the checks above did on the raw
+    # sources; letting DuckDB reorder from here on saves time and memory.
+    con.execute("SET preserve_insertion_order = false")
     # Join keys must have one type on both sides; fall back to text when the sources differ.
     id_type = enc_types["encounter_id"] if enc_types["encounter_id"] == stay_types["encounter_id"] else "VARCHAR"
     opt = {c: (c if c in present else None) for c in ENCOUNTER_OPTIONAL}
@@ -246,11 +252,11 @@ def load_sources(
             patient_id,
             {ex.text('facility')} AS facility,
             {ex.text('unit')} AS unit,
-            lower({ex.text('encounter_class')}) AS cls,
+            lower(trim({ex.text('encounter_class')})) AS cls,
             {ex.time('admit_time')} AS admit_time,
             {ex.time('discharge_time')} AS discharge_time,
             {ex.text(opt['admit_source'])} AS admit_source,
-            lower({ex.text(opt['discharge_disposition'])}) AS disposition,
+            lower(trim({ex.text(opt['discharge_disposition'])})) AS disposition,
             coalesce({ex.time(opt['arrival_time'])}, {ex.time('admit_time')}) AS arrival_time,
             coalesce({ex.time(opt['departure_time'])}, {ex.time('discharge_time')}) AS departure_time,
             {ex.flag(opt['left_without_being_seen'])} AS lwbs
@@ -270,21 +276,27 @@ def load_sources(
         "SELECT encounter_id FROM enc GROUP BY encounter_id HAVING count(*) > 1 LIMIT 1"
     ).fetchone()
     if dup is not None:
-        rn = con.execute(
-            "SELECT rn FROM (SELECT row_number() OVER () rn, encounter_id FROM enc) "
-            "WHERE encounter_id = ? ORDER BY rn LIMIT 1 OFFSET 1", [dup[0]]
-        ).fetchone()[0]
+        rn = _row_of(con, enc, f"CAST(encounter_id AS {id_type}) = ?", dup[0], nth=2)
         raise enc.error(f"duplicate encounter_id {dup[0]!r}", row=int(rn), field="encounter_id")
     orphan = con.execute(
         "SELECT s.encounter_id FROM stays s ANTI JOIN enc e USING (encounter_id) LIMIT 1"
     ).fetchone()
     if orphan is not None:
-        rn = con.execute(
-            "SELECT rn FROM (SELECT row_number() OVER () rn, encounter_id FROM stays) "
-            "WHERE encounter_id = ? ORDER BY rn LIMIT 1", [orphan[0]]
-        ).fetchone()[0]
+        rn = _row_of(con, stays, f"CAST(encounter_id AS {id_type}) = ?", orphan[0], nth=1)
         raise stays.error(f"unknown encounter_id {orphan[0]!r}", row=int(rn), field="encounter_id")
     _load_beds(con, staffed_beds)
+
+
+def _row_of(con: duckdb.DuckDBPyConnection, src: _Source, condition: str, value: Any, nth: int) -> int:
+    """1-based row number, in the source's own order, of the nth row meeting ``condition``."""
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        return int(con.execute(
+            f"SELECT rn FROM (SELECT row_number() OVER () AS rn, * FROM {src.relation}) "
+            f"WHERE {condition} ORDER BY rn LIMIT 1 OFFSET {nth - 1}", [value]
+        ).fetchone()[0])
+    finally:
+        con.execute("SET preserve_insertion_order = false")
 
 
 def _load_beds(con: duckdb.DuckDBPyConnection, staffed_beds: Any) -> None:
@@ -303,7 +315,7 @@ def _load_beds(con: duckdb.DuckDBPyConnection, staffed_beds: Any) -> None:
         }, dtype=object)
     beds = _register(con, "beds", staffed_beds, "staffed_beds")
     _require(beds, BEDS_REQUIRED)
-    bx = _Exprs(_column_types(con, beds.relation))
+    bx = _Exprs(_column_types(con, beds.relation), True)
     _first_problem(con, beds, [
         ("facility", f"{bx.text('facility')} IS NULL", "missing"),
         ("unit", f"{bx.text('unit')} IS NULL", "missing"),

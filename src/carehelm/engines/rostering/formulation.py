@@ -22,7 +22,7 @@ from ortools.sat.python import cp_model
 
 from .index import OFF, Grid, ProblemIndex
 
-USE_AUTOMATON = bool(int(__import__('os').environ.get('ROSTER_AUTOMATON', '1')))
+USE_AUTOMATON = bool(int(__import__('os').environ.get('ROSTER_AUTOMATON', '0')))
 
 
 @lru_cache(maxsize=256)

@@ -19,6 +19,7 @@ roster run after run (as long as the wall-clock guard, ``time_limit``, is not wh
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -191,11 +192,11 @@ class _Search:
             "staff": {"size": 2.0, "lo": 2.0, "hi": float(idx.E)},
             "days": {"size": 4.0, "lo": 2.0, "hi": float(min(H, 28))},
         }
-        weights = {"week": 0.45, "staff": 0.35, "days": 0.2}
+        weights = dict(zip(("week", "staff", "days"), map(float, os.environ.get("ROSTER_W", "0.45,0.35,0.2").split(","))))
         lock = threading.Lock()
         version = [0] * idx.E
         busy: set[int] = set()
-        budget_unit = 0.25  # seconds (deterministic with one worker) per move
+        budget_unit = float(os.environ.get("ROSTER_BUDGET", "0.25"))  # seconds (deterministic with one worker) per move
 
         def one_move() -> bool:
             with lock:

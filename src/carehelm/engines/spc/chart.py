@@ -12,6 +12,7 @@ Public API:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -166,7 +167,7 @@ def _finite(values: np.ndarray) -> np.ndarray:
 
 def _json_numbers(values: np.ndarray) -> list[float | None]:
     """Floats with every non-finite value as None."""
-    return [v if np.isfinite(v) else None for v in values.tolist()]
+    return [v if math.isfinite(v) else None for v in values.tolist()]
 
 
 def _sigma_signal(y: np.ndarray, lcl: np.ndarray, ucl: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 
 from carehelm.engines.spc.chart import CHARTS, IMPROVEMENTS, RULES, SpcInputError, spc
@@ -70,6 +71,9 @@ def _print_table(result: SpcResult) -> None:
             f"{_number(p.ucl):>12} {p.part:>4} {flag}"
         )
     for part in result.parts:
+        if not part.n_useful:
+            print(f"part {part.part}: no useful points for the runs analysis")
+            continue
         print(
             f"part {part.part}: {part.n_useful} useful points, longest run {part.longest_run} "
             f"(max {part.longest_run_max}), crossings {part.n_crossings} (min {part.n_crossings_min}), "
@@ -113,8 +117,12 @@ def main(argv: list[str]) -> int:
     except CsvInputError as error:
         print(f"carehelm spc: error: {error}", file=sys.stderr)
         return 2
-    if args.json:
-        print(json.dumps(_finite_json(result.to_dict()), allow_nan=False))
-    else:
-        _print_table(result)
+    try:
+        if args.json:
+            print(json.dumps(_finite_json(result.to_dict()), allow_nan=False))
+        else:
+            _print_table(result)
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into `head`: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

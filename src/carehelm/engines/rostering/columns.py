@@ -1,0 +1,273 @@
+"""Column generation: the schedule-per-person (Dantzig-Wolfe) relaxation and a price-and-branch roster.
+
+Every hard rule concerns one person, so a roster is one feasible personal schedule ("column")
+per person, and only the cover couples people. The master LP chooses a convex combination of
+columns per person; its cover duals price each (day, shift) and a single-person CP-SAT model
+(all that person's hard rules) finds the schedule of most negative reduced cost. This
+relaxation is far tighter than the LP of the compact model (which on these instances bounds
+almost nothing), so it yields:
+
+- a valid lower bound at every full pricing round (LP value + sum of each person's best reduced
+  cost, the Lagrangian bound), and
+- a pool of good schedules from which CP-SAT picks one per person (restricted master IP).
+
+:func:`generate` is used by :mod:`.solver`; it is not part of the public API.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from ortools.sat.python import cp_model
+from scipy.optimize import linprog
+from scipy.sparse import csc_matrix
+
+from .formulation import Rectangle, SubModel
+from .index import OFF, Grid, ProblemIndex
+
+SCALE = 10000  # duals are fractional; pricing objectives are integers scaled by this
+
+
+class ColumnPool:
+    def __init__(self, idx: ProblemIndex):
+        self.idx = idx
+        self.columns: list[tuple[int, tuple[int, ...]]] = []  # (person, schedule)
+        self.seen: set[tuple[int, tuple[int, ...]]] = set()
+        # cover rows: (day, shift) -> list of (row number, eligible set or None)
+        self.rows: list[tuple[int, int, int, int, int, frozenset | None]] = []
+        self.rows_at: dict[tuple[int, int], list[tuple[int, frozenset | None]]] = {}
+        for (d, s), crs in idx.cover.items():
+            for cr in crs:
+                self.rows_at.setdefault((d, s), []).append((len(self.rows), cr.eligible))
+                self.rows.append((d, s, cr.requirement, cr.under, cr.over, cr.eligible))
+        self.on_total = [sum(r.values()) for r in idx.on_requests]
+
+    def cost(self, e: int, schedule: tuple[int, ...]) -> int:
+        idx = self.idx
+        c = self.on_total[e]
+        on, off = idx.on_requests[e], idx.off_requests[e]
+        for d, s in enumerate(schedule):
+            if s != OFF:
+                c += off.get((d, s), 0) - on.get((d, s), 0)
+        return c
+
+    def add(self, e: int, schedule: tuple[int, ...]) -> bool:
+        key = (e, schedule)
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        self.columns.append(key)
+        return True
+
+    def cover_entries(self, e: int, schedule: tuple[int, ...]) -> list[int]:
+        out = []
+        for d, s in enumerate(schedule):
+            if s != OFF:
+                for r, eligible in self.rows_at.get((d, s), ()):
+                    if eligible is None or e in eligible:
+                        out.append(r)
+        return out
+
+    def solve_master(self) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        """LP optimum: (value, convexity duals per person, cover duals per row, column values)."""
+        E, R, n = self.idx.E, len(self.rows), len(self.columns)
+        data, rows, cols = [], [], []
+        cost = np.zeros(n + 2 * R)
+        for j, (e, sched) in enumerate(self.columns):
+            cost[j] = self.cost(e, sched)
+            rows.append(e)
+            cols.append(j)
+            data.append(1.0)
+            for r in self.cover_entries(e, sched):
+                rows.append(E + r)
+                cols.append(j)
+                data.append(1.0)
+        b = np.zeros(E + R)
+        b[:E] = 1.0
+        for r, (_d, _s, req, under, over, _el) in enumerate(self.rows):
+            b[E + r] = req
+            rows += [E + r, E + r]
+            cols += [n + 2 * r, n + 2 * r + 1]
+            data += [1.0, -1.0]
+            cost[n + 2 * r] = under
+            cost[n + 2 * r + 1] = over
+        A = csc_matrix((data, (rows, cols)), shape=(E + R, n + 2 * R))
+        res = linprog(cost, A_eq=A, b_eq=b, bounds=(0, None), method="highs")
+        if res.status != 0:
+            raise RuntimeError(f"master LP failed: {res.message}")
+        duals = res.eqlin.marginals
+        return float(res.fun), duals[:E], duals[E:], res.x[:n]
+
+
+class Pricer:
+    """One reusable single-person CP-SAT model per person; only the objective changes."""
+
+    def __init__(self, idx: ProblemIndex, pool: ColumnPool, e: int):
+        self.idx, self.pool, self.e = idx, pool, e
+        empty = [[OFF] * idx.H for _ in range(idx.E)]
+        self.sub = SubModel(idx, empty, Rectangle([e], 0, idx.H), cover_weights=False)
+        self.cells = list(self.sub.x.items())
+
+    def price(self, cover_duals: np.ndarray, mu: float, time_limit: float, seed: int):
+        """(columns with negative reduced cost, lower bound on the reduced cost, deterministic time)."""
+        idx, e, pool = self.idx, self.e, self.pool
+        on, off = idx.on_requests[e], idx.off_requests[e]
+        coeffs = []
+        for (_e, d, s), _v in self.cells:
+            c = off.get((d, s), 0) - on.get((d, s), 0)
+            for r, eligible in pool.rows_at.get((d, s), ()):
+                if eligible is None or e in eligible:
+                    c -= cover_duals[r]
+            coeffs.append(int(round(c * SCALE)))
+        model = self.sub.model
+        model.ClearObjective()
+        model.Minimize(cp_model.LinearExpr.WeightedSum([v for _, v in self.cells], coeffs))
+        constant = pool.on_total[e] - mu
+        found: list[tuple[int, ...]] = []
+        cells = self.cells
+        H = idx.H
+
+        class Collect(cp_model.CpSolverSolutionCallback):
+            def on_solution_callback(self):
+                if self.ObjectiveValue() / SCALE + constant < -1e-6 and len(found) < 5:
+                    sched = [OFF] * H
+                    for (_e, d, s), v in cells:
+                        if self.BooleanValue(v):
+                            sched[d] = s
+                    found.append(tuple(sched))
+
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed
+        solver.parameters.max_deterministic_time = time_limit
+        status = solver.Solve(model, Collect())
+        if status == cp_model.OPTIMAL:
+            bound = solver.ObjectiveValue() / SCALE + constant
+        elif status == cp_model.FEASIBLE:
+            bound = solver.BestObjectiveBound() / SCALE + constant
+        else:
+            bound = -math.inf
+        # Coefficients were rounded: widen the bound by the largest possible rounding error.
+        bound -= 0.5 * H / SCALE if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else 0
+        return found, bound, solver.deterministic_time
+
+
+def generate(
+    idx: ProblemIndex,
+    start: Grid,
+    *,
+    deadline: float,
+    workers: int,
+    seed: int,
+    deterministic: bool,
+    on_bound: Callable[[int], None] | None = None,
+) -> tuple[list[tuple[int, tuple[int, ...]]], int | None, float, dict]:
+    """Column generation until converged or ``deadline`` (time.monotonic()).
+
+    Returns (column pool, best Lagrangian lower bound or None, LP value, stats).
+    """
+    pool = ColumnPool(idx)
+    for e in range(idx.E):
+        pool.add(e, tuple(start[e]))
+    pricers = [Pricer(idx, pool, e) for e in range(idx.E)]
+    best_bound: int | None = None
+    lp_value = math.inf
+    rounds = 0
+    det = 0.0
+    executor = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+    try:
+        while time.monotonic() < deadline:
+            lp_value, mu, pi, _x = pool.solve_master()
+            rounds += 1
+            per = max(0.05, min(2.0, (deadline - time.monotonic()) / 4))
+            jobs = [(p, float(mu[p.e]), per, seed + rounds * 7919 + p.e) for p in pricers]
+            if executor is not None:
+                results = list(executor.map(lambda j: j[0].price(pi, j[1], j[2], j[3]), jobs))
+            else:
+                results = [p.price(pi, m, t, s) for p, m, t, s in jobs]
+            added = 0
+            lagrange = lp_value
+            for (p, *_rest), (found, bound, dt) in zip(jobs, results, strict=True):
+                det += dt
+                lagrange += min(0.0, bound)
+                for sched in found:
+                    added += pool.add(p.e, sched)
+            if lagrange > -math.inf:
+                lb = math.ceil(lagrange - 1e-6)
+                if best_bound is None or lb > best_bound:
+                    best_bound = lb
+                    if on_bound:
+                        on_bound(lb)
+            if added == 0:
+                break  # converged: no schedule prices out
+            if best_bound is not None and math.ceil(lp_value - 1e-6) <= best_bound:
+                break  # the LP cannot fall below the proven bound: the pool is as good as it gets
+            if deterministic and time.monotonic() >= deadline:
+                break
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    stats = {"cg_rounds": rounds, "cg_columns": len(pool.columns), "cg_lp": round(lp_value, 2)}
+    return pool, best_bound, lp_value, stats
+
+
+def restricted_master_ip(
+    idx: ProblemIndex,
+    pool: ColumnPool,
+    hint: Grid,
+    *,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    deterministic: bool,
+) -> Grid | None:
+    """Best roster made of one pooled column per person (CP-SAT), hinted with ``hint``."""
+    for e in range(idx.E):
+        pool.add(e, tuple(hint[e]))
+    m = cp_model.CpModel()
+    by_person: list[list[tuple[cp_model.IntVar, tuple[int, ...]]]] = [[] for _ in range(idx.E)]
+    cover_terms: list[list[cp_model.IntVar]] = [[] for _ in pool.rows]
+    obj_vars, obj_coeffs = [], []
+    for e, sched in pool.columns:
+        v = m.NewBoolVar("")
+        by_person[e].append((v, sched))
+        m.AddHint(v, 1 if list(sched) == list(hint[e]) else 0)
+        c = pool.cost(e, sched)
+        if c:
+            obj_vars.append(v)
+            obj_coeffs.append(c)
+        for r in pool.cover_entries(e, sched):
+            cover_terms[r].append(v)
+    for e in range(idx.E):
+        m.AddExactlyOne([v for v, _ in by_person[e]])
+    for r, (_d, _s, req, under_w, over_w, _el) in enumerate(pool.rows):
+        terms = cover_terms[r]
+        under = m.NewIntVar(0, req, "")
+        over = m.NewIntVar(0, max(0, len(terms)), "")
+        m.Add(sum(terms) + under - over == req)
+        if under_w:
+            obj_vars.append(under)
+            obj_coeffs.append(under_w)
+        if over_w:
+            obj_vars.append(over)
+            obj_coeffs.append(over_w)
+    m.Minimize(cp_model.LinearExpr.WeightedSum(obj_vars, obj_coeffs))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    if deterministic:
+        solver.parameters.max_deterministic_time = max(0.05, time_limit)
+    else:
+        solver.parameters.max_time_in_seconds = max(0.05, time_limit)
+    status = solver.Solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    grid: Grid = []
+    for e in range(idx.E):
+        chosen = next(sched for v, sched in by_person[e] if solver.BooleanValue(v))
+        grid.append(list(chosen))
+    return grid
