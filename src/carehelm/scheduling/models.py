@@ -249,6 +249,8 @@ class RosterPeriod(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
+    max_on_call_in_a_row = models.PositiveSmallIntegerField(
+        default=2, help_text="On-call rota: nobody is on call more than this many days in a row.")
     budgeted_hours = models.DecimalField(max_digits=8, decimal_places=1, null=True, blank=True,
                                          help_text="The unit's budgeted paid hours for the period.")
     last_run = models.ForeignKey("runs.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -428,7 +428,7 @@ def import_credentials_csv(*, actor=None, content: bytes | str, filename: str = 
         if result and not can_verify:
             problems.append(FieldProblem(file=filename, row=index, field="verification_result",
                                          message="your role may not record primary-source verification"))
-        if ctype is not None:
+        if ctype is not None and not (row.get("expires_on") and expires is None):
             problems += _credential_problems(ctype, issued, expires, row=index, file=filename)
         if len(problems) > before:
             continue

@@ -243,6 +243,7 @@ def test_anhoej_signals_are_explained_in_words() -> None:
         ({"y": [1, None], "chart": "i", "rules": "mdc"}, "no value"),
         ({"y": [1, 2], "chart": "i", "exclude": [3]}, "does not exist"),
         ({"y": [1, 2], "chart": "zz"}, "unknown chart"),
+        ({"y": [1, "two"], "chart": "i"}, "'two' is not a number"),
     ],
 )
 def test_bad_input_is_refused(kwargs: dict, message: str) -> None:

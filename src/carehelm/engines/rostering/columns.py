@@ -271,3 +271,51 @@ def restricted_master_ip(
         chosen = next(sched for v, sched in by_person[e] if solver.BooleanValue(v))
         grid.append(list(chosen))
     return grid
+
+
+def restricted_master_milp(idx: ProblemIndex, pool: ColumnPool, hint: Grid, *, time_limit: float) -> Grid | None:
+    """Same as :func:`restricted_master_ip` with HiGHS branch-and-bound (strong on set partitioning)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    for e in range(idx.E):
+        pool.add(e, tuple(hint[e]))
+    E, R, n = idx.E, len(pool.rows), len(pool.columns)
+    data, rows, cols = [], [], []
+    cost = np.zeros(n + 2 * R)
+    for j, (e, sched) in enumerate(pool.columns):
+        cost[j] = pool.cost(e, sched)
+        rows.append(e)
+        cols.append(j)
+        data.append(1.0)
+        for r in pool.cover_entries(e, sched):
+            rows.append(E + r)
+            cols.append(j)
+            data.append(1.0)
+    b = np.zeros(E + R)
+    b[:E] = 1.0
+    for r, (_d, _s, req, under, over, _el) in enumerate(pool.rows):
+        b[E + r] = req
+        rows += [E + r, E + r]
+        cols += [n + 2 * r, n + 2 * r + 1]
+        data += [1.0, -1.0]
+        cost[n + 2 * r] = under
+        cost[n + 2 * r + 1] = over
+    A = csc_matrix((data, (rows, cols)), shape=(E + R, n + 2 * R))
+    integrality = np.zeros(n + 2 * R)
+    integrality[:n] = 1
+    upper = np.full(n + 2 * R, np.inf)
+    upper[:n] = 1
+    res = milp(
+        cost,
+        constraints=LinearConstraint(A, b, b),
+        integrality=integrality,
+        bounds=Bounds(np.zeros(n + 2 * R), upper),
+        options={"time_limit": max(0.1, time_limit), "disp": False},
+    )
+    if res.x is None:
+        return None
+    grid: Grid = [[OFF] * idx.H for _ in range(E)]
+    for j, (e, sched) in enumerate(pool.columns):
+        if res.x[j] > 0.5:
+            grid[e] = list(sched)
+    return grid

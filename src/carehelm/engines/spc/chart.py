@@ -88,6 +88,19 @@ def _check_rows(chart: str, y: np.ndarray, n: np.ndarray | None) -> None:
             )
 
 
+def _numbers(values: Sequence[object] | np.ndarray, field: str) -> np.ndarray:
+    try:
+        return as_float_array(values)
+    except (TypeError, ValueError):
+        for row, value in enumerate(values):
+            try:
+                float(value)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                if value is not None:
+                    raise SpcInputError(f"{value!r} is not a number", row=row, field=field) from None
+        raise
+
+
 def part_numbers(breaks: Sequence[int], size: int) -> np.ndarray:
     """Part number (1-based) of each point; a break K ends a part after point K (1-based).
 
@@ -115,11 +128,12 @@ def spc(
     target: float | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> SpcResult:
+    """One control chart from row values; arguments and result are described in the package docstring."""
     exclude = list(exclude or [])
     parts = list(parts or [])
     _check_options(chart, rules, improvement, n is not None, exclude)
-    y_values = as_float_array(y)
-    n_values = as_float_array(n) if n is not None else None
+    y_values = _numbers(y, "y")
+    n_values = _numbers(n, "n") if n is not None else None
     _check_rows(chart, y_values, n_values)
 
     groups = group_rows(y_values, x, n_values)
