@@ -1,5 +1,6 @@
 # Carehelm — two commands: `make run` and `make test`.
-PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+# The first interpreter that really runs and is >= 3.11 (pyenv shims may exist without a version behind them).
+PYTHON ?= $(shell for c in python3 python3.13 python3.12 python3.11; do $$c -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { command -v $$c; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -8,7 +9,7 @@ export CAREHELM_DATA_DIR ?= $(CURDIR)/var
 .PHONY: run dev test test-fast lint install migrate demo bench clean
 
 $(BIN)/python:
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Carehelm needs Python 3.11 or newer"'
+	@test -n "$(PYTHON)" || { echo "Carehelm needs Python 3.11 or newer on PATH"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
