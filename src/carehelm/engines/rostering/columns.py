@@ -310,7 +310,7 @@ def restricted_master_milp(idx: ProblemIndex, pool: ColumnPool, hint: Grid, *, t
         constraints=LinearConstraint(A, b, b),
         integrality=integrality,
         bounds=Bounds(np.zeros(n + 2 * R), upper),
-        options={"time_limit": max(0.1, time_limit), "disp": False},
+        options={"time_limit": max(0.1, time_limit), "disp": bool(__import__("os").environ.get("MILP_DISP"))},
     )
     if res.x is None:
         return None
