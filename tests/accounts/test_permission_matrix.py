@@ -60,11 +60,13 @@ LAST_NAMES = {"icu": "Okafor", "medsurg": "Lindqvist", "clinic": "Abara"}
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
+def _fast_test_settings(settings):
     # Settings are read before tests/conftest.py sets CAREHELM_TESTING, so pages would look for a
-    # collectstatic manifest; serve static files plainly instead.
+    # collectstatic manifest; serve static files plainly instead. A cheap hasher keeps the five
+    # persona logins from costing seconds per test.
     settings.STORAGES = {**settings.STORAGES,
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

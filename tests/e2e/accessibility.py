@@ -42,12 +42,18 @@ _CHECK_JS = r"""
     const c = [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
     return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
   };
+  // The colour behind an element: its own and its ancestors' backgrounds, translucent ones blended.
   const background = (el) => {
+    const layers = [];
     for (let e = el; e; e = e.parentElement) {
       const c = rgb(getComputedStyle(e).backgroundColor);
-      if (c.length < 4 || c[3] > 0) return c;
+      const a = c.length > 3 ? c[3] : 1;
+      if (a > 0) layers.push([c[0], c[1], c[2], a]);
+      if (a >= 1) break;
     }
-    return [255, 255, 255];
+    let colour = [255, 255, 255];
+    for (const [r, g, b, a] of layers.reverse()) colour = [r * a + colour[0] * (1 - a), g * a + colour[1] * (1 - a), b * a + colour[2] * (1 - a)];
+    return colour;
   };
   const selectors = ".badge, .msg, .muted, th, a, .stat .n, .stat .l, .problems, label, button";
   for (const el of document.querySelectorAll(selectors)) {

@@ -134,7 +134,7 @@ def test_round_trip_into_an_empty_database_reproduces_organization_staff_and_cre
     summary = import_bundle(bundle=text, filename="riverbend.json")
 
     assert organization_rows() == before
-    assert summary.created == {"health systems": 1, "facilities": 2, "units": 4, "rooms": 2, "staff": 3,
+    assert summary.created == {"health systems": 1, "facilities": 2, "units": 4, "rooms": 2, "beds": 3, "staff": 3,
                                "credentials": 3}  # fmt: skip
     assert AuditEvent.objects.filter(action="fhir.imported", object_id="riverbend.json").count() == 1
     assert AuditEvent.objects.filter(action="staff.created").count() >= 3

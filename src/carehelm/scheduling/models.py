@@ -352,6 +352,9 @@ class Absence(models.Model):
     date_from = models.DateField()
     date_to = models.DateField()
     reason = models.CharField(max_length=120, default="Sick")
+    open_shifts = models.JSONField(default=list, blank=True,
+                                   help_text='Shifts the absence left open: [["2026-03-03", "D"], ...]')
+    repaired = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
     objects = RestrictedQuerySet.as_manager()

@@ -144,6 +144,14 @@ def list_staff(request, q: str = "", facility_id: int | None = None, unit_id: in
                                 employment_type=employment_type, active=active)
 
 
+# The import routes come before the detail routes: ninja matches "{staff_id}" as any string, so
+# "/staff/import" declared after "/staff/{staff_id}" would answer 405.
+@router.post("/staff/import", response=ImportOut)
+def import_staff(request, file: File[UploadedFile]):
+    result = services.import_staff_csv(actor=request.auth, content=file.read(), filename=file.name or "staff.csv")
+    return result.__dict__
+
+
 @router.get("/staff/{staff_id}", response=StaffOut)
 def get_staff(request, staff_id: int):
     return get_object_or_404(Staff.objects.restrict(request.auth, "view").select_related("job_role", "home_unit"), pk=staff_id)
@@ -167,12 +175,6 @@ def update_staff(request, staff_id: int, payload: StaffPatch):
     return services.update_staff(actor=request.auth, staff=staff, **payload.dict(exclude_unset=True))
 
 
-@router.post("/staff/import", response=ImportOut)
-def import_staff(request, file: File[UploadedFile]):
-    result = services.import_staff_csv(actor=request.auth, content=file.read(), filename=file.name or "staff.csv")
-    return result.__dict__
-
-
 @router.get("/credentials", response=list[CredentialOut])
 @paginate(LimitOffsetPagination)
 def list_credentials(request, staff_id: int | None = None, status: str = "", facility_id: int | None = None,
@@ -189,6 +191,12 @@ def list_credentials(request, staff_id: int | None = None, status: str = "", fac
     if status:
         qs = qs.annotate(computed_status=cs.status_expression(timezone.localdate())).filter(computed_status=status)
     return qs.order_by("expires_on", "pk")
+
+
+@router.post("/credentials/import", response=ImportOut)
+def import_credentials(request, file: File[UploadedFile]):
+    result = services.import_credentials_csv(actor=request.auth, content=file.read(), filename=file.name or "credentials.csv")
+    return result.__dict__
 
 
 @router.get("/credentials/{credential_id}", response=CredentialOut)
@@ -210,11 +218,6 @@ def verify_credential(request, credential_id: int, payload: VerificationIn):
     cred = get_object_or_404(selectors.credentials_for(request.auth), pk=credential_id)
     return services.verify_credential(actor=request.auth, credential=cred, source=payload.source, result=payload.result)
 
-
-@router.post("/credentials/import", response=ImportOut)
-def import_credentials(request, file: File[UploadedFile]):
-    result = services.import_credentials_csv(actor=request.auth, content=file.read(), filename=file.name or "credentials.csv")
-    return result.__dict__
 
 
 # --- FHIR R4 export and import (carehelm.workforce.fhir) ---------------------------------------------

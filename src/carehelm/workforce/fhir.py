@@ -28,11 +28,13 @@ Not carried: login accounts (``Staff.user``) and the user who verified a credent
 verifier's username, as text). Credential types, job roles and skills are reference data: the
 bundle names them by code and the importing database must know the codes.
 
-FHIR version: fhir.resources 8.x defaults to R5, so resources are validated with the R4B classes
-(``fhir.resources.R4B``). R4B changed none of the elements used here in Organization, Location,
-Practitioner, PractitionerRole or Bundle (R5 did: e.g. Practitioner.qualification gained
-``status``, Location.physicalType/ operationalStatus kept but ``mode``/telecom moved), so an R4B-valid
-bundle of these resources is a valid R4 bundle.
+FHIR version: fhir.resources 8.x defaults to R5 and ships no R4 package, so resources are
+validated with its R4B classes (``fhir.resources.R4B``, FHIR 4.3.0). R4B is R4 (4.0.1) plus
+changes confined to the medication-definition, evidence and subscription resources
+(https://hl7.org/fhir/R4B/history.html); Organization, Location, Practitioner, PractitionerRole,
+Bundle and the data types used here are unchanged, so an R4B-valid bundle of them is a valid R4
+bundle. R5 is not wire-compatible (e.g. Location.physicalType became ``form``; Organization's
+telecom and address moved into ``contact``), which is why the default classes are not used.
 
 Public API
 ----------
@@ -430,9 +432,10 @@ class FhirImportSummary:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
 
-    def count(self, kind: str, created: bool) -> None:
-        target = self.created if created else self.updated
-        target[kind] = target.get(kind, 0) + 1
+    def count(self, kind: str, created: bool, n: int = 1) -> None:
+        if n:
+            target = self.created if created else self.updated
+            target[kind] = target.get(kind, 0) + n
 
     def describe(self) -> str:
         kinds = sorted(set(self.created) | set(self.updated))
@@ -1086,6 +1089,7 @@ def _write(actor, plan: _Plan, filename: str, title: str) -> FhirImportSummary:
                 actor=actor, unit=unit, room_name=key[2], bed_labels=labels
             )
             summary.count("rooms", True)
+            summary.count("beds", True, len(labels))
         rooms[key] = room
     for key, v in plan.beds.items():
         room = rooms.get(key[:3]) or Room.objects.get(unit=unit_of(key[:2]), name=key[2])

@@ -292,6 +292,8 @@ def _parse_decimal(value: str, field: str, row: int, filename: str, problems: li
 @transaction.atomic
 def import_staff_csv(*, actor=None, content: bytes | str, filename: str = "staff.csv") -> ImportResult:
     """Create or update staff from CSV. Any bad row refuses the whole file; each problem is named."""
+    if actor is not None and reach(actor, "add").nothing:
+        raise NotAllowed("your role may not import staff")
     rows = _read_csv(content, filename, STAFF_CSV_COLUMNS, STAFF_CSV_REQUIRED)
     roles = {r.code: r for r in JobRole.objects.all()}
     skills = {s.code: s for s in Skill.objects.all()}
@@ -384,6 +386,8 @@ def import_staff_csv(*, actor=None, content: bytes | str, filename: str = "staff
 
 @transaction.atomic
 def import_credentials_csv(*, actor=None, content: bytes | str, filename: str = "credentials.csv") -> ImportResult:
+    if actor is not None and reach(actor, "change").nothing:
+        raise NotAllowed("your role may not import credentials")
     rows = _read_csv(content, filename, CREDENTIAL_CSV_COLUMNS, CREDENTIAL_CSV_REQUIRED)
     types = {t.code: t for t in CredentialType.objects.all()}
     staff_qs = Staff.objects.filter(employee_number__in=[r["employee_number"] for _, r in rows])

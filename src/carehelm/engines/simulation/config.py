@@ -27,13 +27,13 @@ class UnitConfig:
 def _default_units() -> tuple[UnitConfig, ...]:
     return (
         UnitConfig(ED, "ed", 0),
-        UnitConfig("ICU", "icu", 20, 54, 0.8, 1),
-        UnitConfig("STEPDOWN", "stepdown", 20, 44, 0.7, 2),
-        UnitConfig("MEDA", "ward", 52, 84, 0.8, 2),
-        UnitConfig("MEDB", "ward", 52, 84, 0.8, 2),
-        UnitConfig("SURG", "ward", 48, 66, 0.8, 2),
-        UnitConfig("MATERNITY", "maternity", 32, 46, 0.45, 1),
-        UnitConfig("PAEDS", "paediatrics", 26, 40, 0.7, 2),
+        UnitConfig("ICU", "icu", 22, 54, 0.8, 1),
+        UnitConfig("STEPDOWN", "stepdown", 22, 44, 0.7, 2),
+        UnitConfig("MEDA", "ward", 60, 60, 0.8, 2),
+        UnitConfig("MEDB", "ward", 60, 60, 0.8, 2),
+        UnitConfig("SURG", "ward", 40, 48, 0.8, 2),
+        UnitConfig("MATERNITY", "maternity", 30, 46, 0.45, 1),
+        UnitConfig("PAEDS", "paediatrics", 16, 40, 0.7, 2),
         UnitConfig(THEATRE, "theatre", 6, 1.7, 0.5, 1),
     )
 
@@ -55,7 +55,7 @@ class HospitalConfig:
     # Arrivals (mean per day before hour/weekday/season shaping).
     ed_per_day: float = 165.0
     maternity_per_day: float = 12.0
-    elective_per_weekday: float = 16.0
+    elective_per_weekday: float = 12.0
     winter_peak: float = 0.15  # +15% in mid-January, -15% in mid-July
 
     # Emergency department.
@@ -66,7 +66,7 @@ class HospitalConfig:
     lwbs_max: float = 0.15
     child_share: float = 0.18
     adult_admit_prob: float = 0.26
-    child_admit_prob: float = 0.12
+    child_admit_prob: float = 0.16
     observation_prob: float = 0.04
     observation_median_hours: float = 16.0
     # Where admitted adults go from the ED (emergency surgery goes through theatre first).
@@ -84,13 +84,13 @@ class HospitalConfig:
     )
 
     # Readmissions: share of live discharges home who come back through the ED, and when.
-    readmit_prob: float = 0.10
+    readmit_prob: float = 0.12
     readmit_mean_days: float = 10.0
     returning_patient_share: float = 0.06  # ED arrivals who are earlier patients (background)
 
     # Message-stream imperfections.
     cancel_admit_prob: float = 0.005  # an admission entered in error, then cancelled (A01, A11)
-    cancel_transfer_prob: float = 0.01  # a transfer entered in error, then cancelled (A02, A12)
+    cancel_transfer_prob: float = 0.02  # a transfer entered in error, then cancelled (A02, A12)
     cancel_discharge_prob: float = 0.01  # a discharge entered in error, then cancelled (A03, A13)
     late_message_prob: float = 0.01  # messages that arrive after later ones
     late_message_max_min: float = 120.0
