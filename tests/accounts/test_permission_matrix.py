@@ -25,6 +25,7 @@ from carehelm.audit.services import record
 from carehelm.workforce import services
 from carehelm.workforce.models import StaffCredential
 from tests import factories as f
+from tests.fast_settings import fast_test_settings  # noqa: F401  (autouse)
 
 PERSONAS = ["executive", "facility_admin", "unit_manager", "compliance", "staff", "anonymous"]
 
@@ -57,16 +58,6 @@ MAY_VERIFY_ICU = {"executive", "facility_admin", "compliance"}
 MAY_IMPORT = {"executive", "facility_admin", "unit_manager"}
 
 LAST_NAMES = {"icu": "Okafor", "medsurg": "Lindqvist", "clinic": "Abara"}
-
-
-@pytest.fixture(autouse=True)
-def _fast_test_settings(settings):
-    # Settings are read before tests/conftest.py sets CAREHELM_TESTING, so pages would look for a
-    # collectstatic manifest; serve static files plainly instead. A cheap hasher keeps the five
-    # persona logins from costing seconds per test.
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

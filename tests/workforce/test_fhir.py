@@ -34,7 +34,9 @@ def organization(world):
     world.hospital.save()
     world.icu.cost_centre = "CC-4410"
     world.icu.save()
-    ed = f.UnitFactory(facility=world.hospital, name="Emergency", code="ED", kind=UnitKind.EMERGENCY, staffed_beds=22)
+    ed = f.UnitFactory(
+        facility=world.hospital, name="Emergency", code="ED", kind=UnitKind.EMERGENCY, staffed_beds=22
+    )
     room = f.RoomFactory(unit=world.icu, name="101")
     f.BedFactory(room=room, label="A", status=BedStatus.OCCUPIED)
     f.BedFactory(room=room, label="B", status=BedStatus.BLOCKED)
@@ -54,15 +56,34 @@ def organization(world):
     world.clinic_nurse.hourly_rate = Decimal("31")
     world.clinic_nurse.save()
 
-    f.StaffCredentialFactory(staff=nurse, credential_type=f.credential_type("rn-licence"), number="RN-784512",
-                             issuer="California Board of Registered Nursing", issued_on=dt.date(2019, 5, 1),
-                             expires_on=dt.date(2027, 4, 30), verification_source="BRN licence lookup")
-    f.StaffCredentialFactory(staff=nurse, credential_type=f.credential_type("acls"), number="ACLS-0091",
-                             issued_on=dt.date(2025, 1, 10), expires_on=dt.date(2027, 1, 31),
-                             verification_result=VerificationResult.DISCREPANCY, verification_source="AHA eCard")
-    f.StaffCredentialFactory(staff=world.medsurg_nurse, credential_type=f.credential_type("bls"), number="",
-                             issued_on=dt.date(2024, 6, 1), expires_on=dt.date(2026, 6, 30),
-                             verification_result="", verification_source="", verified_at=None)
+    f.StaffCredentialFactory(
+        staff=nurse,
+        credential_type=f.credential_type("rn-licence"),
+        number="RN-784512",
+        issuer="California Board of Registered Nursing",
+        issued_on=dt.date(2019, 5, 1),
+        expires_on=dt.date(2027, 4, 30),
+        verification_source="BRN licence lookup",
+    )
+    f.StaffCredentialFactory(
+        staff=nurse,
+        credential_type=f.credential_type("acls"),
+        number="ACLS-0091",
+        issued_on=dt.date(2025, 1, 10),
+        expires_on=dt.date(2027, 1, 31),
+        verification_result=VerificationResult.DISCREPANCY,
+        verification_source="AHA eCard",
+    )
+    f.StaffCredentialFactory(
+        staff=world.medsurg_nurse,
+        credential_type=f.credential_type("bls"),
+        number="",
+        issued_on=dt.date(2024, 6, 1),
+        expires_on=dt.date(2026, 6, 30),
+        verification_result="",
+        verification_source="",
+        verified_at=None,
+    )
     return world
 
 
@@ -107,7 +128,11 @@ def validate_r4(bundle: dict) -> None:
 
 
 def entries(bundle: dict, resource_type: str) -> list[tuple[int, dict]]:
-    return [(i, e["resource"]) for i, e in enumerate(bundle["entry"]) if e["resource"]["resourceType"] == resource_type]
+    return [
+        (i, e["resource"])
+        for i, e in enumerate(bundle["entry"])
+        if e["resource"]["resourceType"] == resource_type
+    ]
 
 
 def practitioner_entry(bundle: dict, employee_number: str) -> tuple[int, dict]:
@@ -163,11 +188,14 @@ def test_exported_practitioner_has_the_fhir_r4_shape(organization):
     bundle = export_bundle(organization.users["executive"])
     nurse = organization.icu_nurse
     _, practitioner = practitioner_entry(bundle, nurse.employee_number)
-    assert {"system": "https://carehelm.org/fhir/sid/employee-number", "value": nurse.employee_number}.items() <= (
-        practitioner["identifier"][0].items()
-    )
+    assert {
+        "system": "https://carehelm.org/fhir/sid/employee-number",
+        "value": nurse.employee_number,
+    }.items() <= (practitioner["identifier"][0].items())
     assert practitioner["name"][0]["family"] == "Okafor" and practitioner["name"][0]["given"] == ["Ines"]
-    assert {"system": "email", "value": "ines.okafor@riverbend.example", "use": "work"} in practitioner["telecom"]
+    assert {"system": "email", "value": "ines.okafor@riverbend.example", "use": "work"} in practitioner[
+        "telecom"
+    ]
     licence = next(q for q in practitioner["qualification"] if q["code"]["coding"][0]["code"] == "rn-licence")
     assert licence["code"]["coding"][0]["system"] == "https://carehelm.org/fhir/CodeSystem/credential-type"
     assert licence["identifier"][0]["value"] == "RN-784512"
@@ -236,7 +264,9 @@ def test_invalid_fhir_is_refused_with_its_fhirpath(organization):
     index, practitioner = practitioner_entry(bundle, organization.icu_nurse.employee_number)
     practitioner["qualification"][0]["period"]["end"] = "2027-13-45"
     problems = _refused(bundle).problems
-    assert [(p.row, p.field) for p in problems] == [(index, f"entry[{index}].resource.qualification[0].period.end")]
+    assert [(p.row, p.field) for p in problems] == [
+        (index, f"entry[{index}].resource.qualification[0].period.end")
+    ]
 
 
 def test_missing_employee_number_and_unknown_job_role_are_each_named(organization):
@@ -350,13 +380,19 @@ def test_api_bundle_and_import(organization, client_for):
     broken = copy.deepcopy(bundle)
     index, practitioner = practitioner_entry(broken, organization.icu_nurse.employee_number)
     practitioner["qualification"][0]["code"]["coding"][0]["code"] = "nope"
-    response = client.post("/api/workforce/fhir/import", data=json.dumps(broken), content_type="application/fhir+json")
+    response = client.post(
+        "/api/workforce/fhir/import", data=json.dumps(broken), content_type="application/fhir+json"
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["row"] == index
 
-    response = client.post("/api/workforce/fhir/import", data=json.dumps(bundle), content_type="application/json")
+    response = client.post(
+        "/api/workforce/fhir/import", data=json.dumps(bundle), content_type="application/json"
+    )
     assert response.status_code == 200 and response.json()["created"] == {}
 
     manager = client_for(organization.users["unit_manager"])
-    response = manager.post("/api/workforce/fhir/import", data=json.dumps(bundle), content_type="application/json")
+    response = manager.post(
+        "/api/workforce/fhir/import", data=json.dumps(bundle), content_type="application/json"
+    )
     assert response.status_code == 403

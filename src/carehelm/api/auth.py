@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja.security import HttpBearer, SessionAuth
 
 from carehelm.accounts.services import user_for_token
-from carehelm.audit.context import _current, ActingContext
+from carehelm.audit.context import ActingContext, _current, current
 
 
 class TokenAuth(HttpBearer):
@@ -14,7 +14,7 @@ class TokenAuth(HttpBearer):
         if user is None:
             return None
         request.user = user
-        ctx = _current.get()
+        ctx = current()
         _current.set(ActingContext(user=user, request_id=ctx.request_id, source="api"))
         return user
 

@@ -8,20 +8,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 
-@dataclass
+@dataclass(frozen=True)
 class ActingContext:
     user: object | None = None
     request_id: str = ""
     source: str = "system"
 
 
-_current: contextvars.ContextVar[ActingContext] = contextvars.ContextVar(
-    "carehelm_acting", default=ActingContext()
-)
+_current: contextvars.ContextVar[ActingContext | None] = contextvars.ContextVar("carehelm_acting", default=None)
+_NOBODY = ActingContext()
 
 
 def current() -> ActingContext:
-    return _current.get()
+    return _current.get() or _NOBODY
 
 
 @contextmanager

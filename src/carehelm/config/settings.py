@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "carehelm.workforce",
     "carehelm.audit",
     "carehelm.runs",
+    "carehelm.activity",
     "carehelm.scheduling",
     "carehelm.api",
     "carehelm.web",

@@ -1,5 +1,5 @@
-from carehelm.accounts.scope import can, roles_of
 from carehelm.accounts.models import Role
+from carehelm.accounts.scope import can, roles_of
 
 
 def navigation(request):

@@ -1,7 +1,14 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from carehelm.workforce.models import CredentialRequirement, CredentialType, JobRole, Skill, Staff, StaffCredential
+from carehelm.workforce.models import (
+    CredentialRequirement,
+    CredentialType,
+    JobRole,
+    Skill,
+    Staff,
+    StaffCredential,
+)
 
 
 @admin.register(JobRole)

@@ -13,7 +13,14 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from carehelm.organization.models import Unit
 from carehelm.workforce import selectors, services
 from carehelm.workforce import status as cs
-from carehelm.workforce.models import CredentialType, EmploymentType, JobRole, Skill, Staff, StaffCredential, VerificationResult
+from carehelm.workforce.models import (
+    CredentialType,
+    EmploymentType,
+    JobRole,
+    Skill,
+    Staff,
+    VerificationResult,
+)
 
 router = Router(tags=["workforce"])
 

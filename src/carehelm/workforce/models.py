@@ -48,6 +48,7 @@ class JobRole(models.Model):
 class Skill(models.Model):
     code = models.SlugField(max_length=32, unique=True)
     name = models.CharField(max_length=120)
+    history = HistoricalRecords()
     objects = RestrictedQuerySet.as_manager()
     scope_lookups = {"public_to_signed_in": True}
 

@@ -270,3 +270,14 @@ def test_transfers_to_acute_care_walkouts_and_deaths_are_not_index_admissions(di
 def test_discharges_without_thirty_days_of_follow_up_are_not_index_admissions():
     row = _readmission_case("2024-01-10 10:00", as_of="2024-01-20")
     assert row.denominator == 0
+
+
+def test_levels_grains_and_kpis_can_be_narrowed_without_changing_the_figures(rows):
+    narrow = compute_kpis(_encounters(), _stays(), BEDS, **RANGE, levels=("facility",), grains=("week",),
+                          kpis=("occupancy_pct", "ed_los_p90_minutes"))
+    assert set(narrow.kpi) == {"occupancy_pct", "ed_los_p90_minutes"}
+    assert narrow.unit.isna().all() and set(narrow.grain) == {"week"}
+    assert value(narrow, "occupancy_pct") == value(rows, "occupancy_pct")
+    assert value(narrow, "ed_los_p90_minutes") == value(rows, "ed_los_p90_minutes")
+    only_units = compute_kpis(_encounters(), _stays(), BEDS, **RANGE, levels=("unit",), grains=("day",))
+    assert only_units.unit.notna().all()

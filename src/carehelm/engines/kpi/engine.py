@@ -299,11 +299,14 @@ def _emit(
             FROM unit_daily""")
     if "facility" in levels:
         level_rows.append("""
-            SELECT 'facility', facility, NULL, day, bool_or(bedded), bool_or(emergency), bool_or(beds > 0),
-                   sum(census), sum(census) FILTER (WHERE beds > 0), sum(beds), sum(admissions),
-                   sum(discharges), sum(los_days), sum(transfers_in), sum(transfers_out),
-                   sum(index_n), sum(readmit_n), sum(ed_arrivals), sum(ed_lwbs),
-                   coalesce(sum(discharges) FILTER (WHERE beds > 0), 0)
+            SELECT 'facility' AS level, facility, NULL::VARCHAR AS unit, day, bool_or(bedded) AS bedded,
+                   bool_or(emergency) AS emergency, bool_or(beds > 0) AS has_beds,
+                   sum(census) AS patient_days, coalesce(sum(census) FILTER (WHERE beds > 0), 0) AS occ_days,
+                   sum(beds) AS bed_days, sum(admissions) AS admissions, sum(discharges) AS discharges,
+                   sum(los_days) AS los_days, sum(transfers_in) AS transfers_in,
+                   sum(transfers_out) AS transfers_out, sum(index_n) AS index_n, sum(readmit_n) AS readmit_n,
+                   sum(ed_arrivals) AS ed_arrivals, sum(ed_lwbs) AS ed_lwbs,
+                   coalesce(sum(discharges) FILTER (WHERE beds > 0), 0) AS turnover_n
             FROM unit_daily GROUP BY facility, day""")
     if not level_rows or not grains:
         return pd.DataFrame(columns=RESULT_COLUMNS)

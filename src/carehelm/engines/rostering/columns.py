@@ -29,6 +29,7 @@ from scipy.sparse import csc_matrix
 from .formulation import Rectangle, SubModel
 from .index import OFF, Grid, ProblemIndex
 
+PRICING_PRESOLVE = bool(int(__import__('os').environ.get('PRICING_PRESOLVE', '0')))
 SCALE = 10000  # duals are fractional; pricing objectives are integers scaled by this
 
 
@@ -144,6 +145,8 @@ class Pricer:
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = seed
         solver.parameters.max_deterministic_time = time_limit
+        # The model is tiny and re-solved hundreds of times: presolve costs more than it saves.
+        solver.parameters.cp_model_presolve = PRICING_PRESOLVE
         status = solver.Solve(model, Collect())
         if status == cp_model.OPTIMAL:
             bound = solver.ObjectiveValue() / SCALE + constant

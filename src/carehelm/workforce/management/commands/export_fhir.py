@@ -16,7 +16,9 @@ from carehelm.workforce.fhir import export_bundle
 
 
 class Command(BaseCommand):
-    help = "Export facilities, units, rooms, beds, staff and credentials as a FHIR R4 collection Bundle (JSON)."
+    help = (
+        "Export facilities, units, rooms, beds, staff and credentials as a FHIR R4 collection Bundle (JSON)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--out", help="write the bundle to this file (default: standard output)")

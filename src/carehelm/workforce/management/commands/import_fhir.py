@@ -29,7 +29,9 @@ class Command(BaseCommand):
     help = "Import a FHIR R4 Bundle of Organization, Location, Practitioner and PractitionerRole resources."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="a JSON FHIR Bundle, e.g. one written by `carehelm export_fhir --out`")
+        parser.add_argument(
+            "file", help="a JSON FHIR Bundle, e.g. one written by `carehelm export_fhir --out`"
+        )
         parser.add_argument("--as", dest="username", help="import as this user (their reach applies)")
 
     def handle(self, *args, file, username=None, **opts):
