@@ -117,7 +117,7 @@ def pages(base: str, workdir: Path) -> dict[str, Callable[[Page], None]]:
 
     def not_found(page: Page) -> None:
         log_in(page, base, "nurse.icu")
-        page.goto(f"{base}/staff/1/")
+        page.goto(f"{base}/staff/2/")  # a colleague's record: the nurse gets the 404 page
 
     return {
         "login": login, "login-error": login_error, "home-exec": home_exec, "home-manager": home_manager,

@@ -43,7 +43,6 @@ def _peak_rss_mib() -> float:
 
 def child_generate(workdir: Path, n: int) -> dict:
     import duckdb
-
     from synthetic import synthetic_activity
 
     t0 = time.perf_counter()
@@ -62,13 +61,18 @@ def _beds(workdir: Path) -> dict:
 
 
 def child_duckdb(workdir: Path) -> dict:
-    from carehelm.engines.kpi import compute_kpis
     from synthetic import date_range_of_synthetic
+
+    from carehelm.engines.kpi import compute_kpis
 
     base = _peak_rss_mib()
     t0 = time.perf_counter()
-    rows = compute_kpis(workdir / "encounters.parquet", workdir / "unit_stays.parquet", _beds(workdir),
-                        **date_range_of_synthetic())
+    rows = compute_kpis(
+        workdir / "encounters.parquet",
+        workdir / "unit_stays.parquet",
+        _beds(workdir),
+        **date_range_of_synthetic(),
+    )
     seconds = time.perf_counter() - t0
     peak = _peak_rss_mib()
     rows.to_pickle(workdir / "rows_duckdb.pkl")
@@ -77,7 +81,6 @@ def child_duckdb(workdir: Path) -> dict:
 
 def child_pandas(workdir: Path) -> dict:
     import duckdb
-
     from pandas_reference import compute_kpis_pandas
     from synthetic import date_range_of_synthetic
 
@@ -94,15 +97,29 @@ def child_pandas(workdir: Path) -> dict:
     seconds = time.perf_counter() - t1
     peak = _peak_rss_mib()
     rows.to_pickle(workdir / "rows_pandas.pkl")
-    return {"seconds": seconds, "load_seconds": load, "peak_rss_mib": peak, "baseline_rss_mib": base,
-            "rows": len(rows)}
+    return {
+        "seconds": seconds,
+        "load_seconds": load,
+        "peak_rss_mib": peak,
+        "baseline_rss_mib": base,
+        "rows": len(rows),
+    }
 
 
 CHILDREN = {"generate": child_generate, "duckdb": child_duckdb, "pandas": child_pandas}
 
 
 def run_child(kind: str, workdir: Path, n: int, timeout: float) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--workdir", str(workdir), "--n", str(n)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        kind,
+        "--workdir",
+        str(workdir),
+        "--n",
+        str(n),
+    ]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -126,22 +143,41 @@ def compare(workdir: Path) -> str:
     m = a.merge(b, on=key, how="outer", indicator=True)
     if (m["_merge"] != "both").any():
         return f"DIFFER: {(m['_merge'] != 'both').sum()} rows in one only"
-    bad = sum(int((~np.isclose(m[f"{c}_x"].astype(float), m[f"{c}_y"].astype(float), rtol=1e-9,
-                                 atol=1e-9, equal_nan=True)).sum()) for c in ("numerator", "denominator", "value"))
+    bad = sum(
+        int(
+            (
+                ~np.isclose(
+                    m[f"{c}_x"].astype(float), m[f"{c}_y"].astype(float), rtol=1e-9, atol=1e-9, equal_nan=True
+                )
+            ).sum()
+        )
+        for c in ("numerator", "denominator", "value")
+    )
     return "identical (1e-9)" if bad == 0 else f"DIFFER: {bad} values"
 
 
 def machine() -> str:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), platform.processor())
-    mem_kib = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
-                   if ln.startswith("MemTotal"))
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kib = next(
+        int(ln.split()[1])
+        for ln in Path("/proc/meminfo").read_text().splitlines()
+        if ln.startswith("MemTotal")
+    )
     import duckdb
     import pandas
 
-    return (f"{os.cpu_count()} cores (`nproc`), CPU {cpu}, RAM {mem_kib / 1024 ** 2:.1f} GiB; "
-            f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, pandas {pandas.__version__}; "
-            f"load average at start {os.getloadavg()[0]:.2f}")
+    return (
+        f"{os.cpu_count()} cores (`nproc`), CPU {cpu}, RAM {mem_kib / 1024**2:.1f} GiB; "
+        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, pandas {pandas.__version__}; "
+        f"load average at start {os.getloadavg()[0]:.2f}"
+    )
 
 
 def main() -> None:
@@ -196,8 +232,8 @@ def write_report(args, started: dt.datetime, info: str, results: list[dict]) -> 
         "Command:",
         "",
         "```",
-        "cd /work/main && .venv/bin/python bench/kpi/bench_kpi.py " + " ".join(
-            ["--sizes", *map(str, args.sizes), "--timeout", f"{args.timeout:.0f}"]),
+        "cd /work/main && .venv/bin/python bench/kpi/bench_kpi.py "
+        + " ".join(["--sizes", *map(str, args.sizes), "--timeout", f"{args.timeout:.0f}"]),
         "```",
         "",
         "Full KPI set (13 KPIs; day, week and month; facility and unit level) over two years of synthetic",

@@ -40,16 +40,20 @@ def _period(day: pd.Series, grain: str) -> pd.Series:
 
 
 def _prepare(enc: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame({
-        "encounter_id": enc["encounter_id"],
-        "patient_id": enc["patient_id"],
-        "facility": enc["facility"].astype(str),
-        "unit": enc["unit"].astype(str),
-        "cls": enc["encounter_class"].str.strip().str.lower(),
-        "admit_time": pd.to_datetime(enc["admit_time"]),
-        "discharge_time": pd.to_datetime(enc["discharge_time"]),
-    })
-    disp = enc["discharge_disposition"] if "discharge_disposition" in enc else pd.Series(None, index=enc.index)
+    out = pd.DataFrame(
+        {
+            "encounter_id": enc["encounter_id"],
+            "patient_id": enc["patient_id"],
+            "facility": enc["facility"].astype(str),
+            "unit": enc["unit"].astype(str),
+            "cls": enc["encounter_class"].str.strip().str.lower(),
+            "admit_time": pd.to_datetime(enc["admit_time"]),
+            "discharge_time": pd.to_datetime(enc["discharge_time"]),
+        }
+    )
+    disp = (
+        enc["discharge_disposition"] if "discharge_disposition" in enc else pd.Series(None, index=enc.index)
+    )
     out["disposition"] = disp.astype(object).where(disp.notna(), "").astype(str).str.strip().str.lower()
     arrival = pd.to_datetime(enc["arrival_time"]) if "arrival_time" in enc else out["admit_time"]
     departure = pd.to_datetime(enc["departure_time"]) if "departure_time" in enc else out["discharge_time"]
@@ -94,14 +98,14 @@ def compute_kpis_pandas(
 
     # Transfers and admitting unit from the ordered unit stays of each encounter.
     seq = bstays.sort_values(["encounter_id", "start_time", "end_time", "unit"])
-    seq = seq.assign(prev_unit=seq.groupby("encounter_id")["unit"].shift(),
-                     seq=seq.groupby("encounter_id").cumcount())
+    seq = seq.assign(
+        prev_unit=seq.groupby("encounter_id")["unit"].shift(), seq=seq.groupby("encounter_id").cumcount()
+    )
     moved = seq[seq["prev_unit"].notna() & (seq["prev_unit"] != seq["unit"])]
     moved_day = moved["start_time"].dt.normalize()
     moved, moved_day = moved[in_range(moved_day)], moved_day[in_range(moved_day)]
     t_in = moved.assign(day=moved_day).groupby(KEYS).size().rename("transfers_in")
-    t_out = (moved.assign(day=moved_day, unit=moved["prev_unit"]).groupby(KEYS).size()
-             .rename("transfers_out"))
+    t_out = moved.assign(day=moved_day, unit=moved["prev_unit"]).groupby(KEYS).size().rename("transfers_out")
 
     inp = enc[enc["cls"] == "inpatient"]
     admitting = seq.loc[seq["seq"] == 0, ["encounter_id", "unit"]].rename(columns={"unit": "first_unit"})
@@ -110,19 +114,27 @@ def compute_kpis_pandas(
     admissions = adm[in_range(adm["day"])].groupby(KEYS).size().rename("admissions")
 
     dis = inp[inp["discharge_time"].notna()]
-    dis = dis.assign(day=dis["discharge_time"].dt.normalize(),
-                     los=(dis["discharge_time"] - dis["admit_time"]).dt.total_seconds() / 86400.0)
+    dis = dis.assign(
+        day=dis["discharge_time"].dt.normalize(),
+        los=(dis["discharge_time"] - dis["admit_time"]).dt.total_seconds() / 86400.0,
+    )
     dis = dis[in_range(dis["day"])]
     discharges = dis.groupby(KEYS).agg(discharges=("los", "size"), los_days=("los", "sum"))
 
     window = pd.Timedelta(days=READMISSION_WINDOW_DAYS)
-    idx = dis[~dis["disposition"].isin(INDEX_EXCLUDED_DISPOSITIONS)
-              & (dis["discharge_time"] + window <= as_of_ts)]
+    idx = dis[
+        ~dis["disposition"].isin(INDEX_EXCLUDED_DISPOSITIONS) & (dis["discharge_time"] + window <= as_of_ts)
+    ]
     nxt = pd.merge_asof(
         idx.sort_values("discharge_time"),
-        inp[["patient_id", "admit_time"]].rename(columns={"admit_time": "next_admit"}).sort_values("next_admit"),
-        left_on="discharge_time", right_on="next_admit", by="patient_id",
-        direction="forward", allow_exact_matches=False,
+        inp[["patient_id", "admit_time"]]
+        .rename(columns={"admit_time": "next_admit"})
+        .sort_values("next_admit"),
+        left_on="discharge_time",
+        right_on="next_admit",
+        by="patient_id",
+        direction="forward",
+        allow_exact_matches=False,
     )
     nxt["readmitted"] = nxt["next_admit"].notna() & (nxt["next_admit"] <= nxt["discharge_time"] + window)
     readm = nxt.groupby(KEYS).agg(index_n=("readmitted", "size"), readmit_n=("readmitted", "sum"))
@@ -134,22 +146,32 @@ def compute_kpis_pandas(
 
     # Units and their KPI families, from all the data.
     beds = pd.Series(dict(staffed_beds or {}), dtype=float)
-    unit_rows = pd.concat([
-        bstays[["facility", "unit"]].drop_duplicates().assign(bedded=True, emergency=False),
-        enc.loc[enc["cls"] == "inpatient", ["facility", "unit"]].drop_duplicates()
-        .assign(bedded=True, emergency=False),
-        enc.loc[enc["cls"] == "emergency", ["facility", "unit"]].drop_duplicates()
-        .assign(bedded=False, emergency=True),
-        pd.DataFrame({"facility": [k[0] for k in beds.index], "unit": [k[1] for k in beds.index],
-                      "bedded": True, "emergency": False}),
-    ])
-    units = unit_rows.groupby(["facility", "unit"]).agg(bedded=("bedded", "any"), emergency=("emergency", "any"))
+    unit_rows = pd.concat(
+        [
+            bstays[["facility", "unit"]].drop_duplicates().assign(bedded=True, emergency=False),
+            enc.loc[enc["cls"] == "inpatient", ["facility", "unit"]]
+            .drop_duplicates()
+            .assign(bedded=True, emergency=False),
+            enc.loc[enc["cls"] == "emergency", ["facility", "unit"]]
+            .drop_duplicates()
+            .assign(bedded=False, emergency=True),
+            pd.DataFrame(
+                {
+                    "facility": [k[0] for k in beds.index],
+                    "unit": [k[1] for k in beds.index],
+                    "bedded": True,
+                    "emergency": False,
+                }
+            ),
+        ]
+    )
+    units = unit_rows.groupby(["facility", "unit"]).agg(
+        bedded=("bedded", "any"), emergency=("emergency", "any")
+    )
     units["beds"] = [float(beds.get((fa, un), 0.0)) for fa, un in units.index]
 
     days = pd.date_range(start_d, end_d, freq="D")
-    grid = pd.MultiIndex.from_tuples(
-        [(fa, un, d) for fa, un in units.index for d in days], names=KEYS
-    )
+    grid = pd.MultiIndex.from_tuples([(fa, un, d) for fa, un in units.index for d in days], names=KEYS)
     daily = pd.DataFrame(index=grid)
     daily["delta"] = census_delta.reindex(grid, fill_value=0)
     daily["census"] = daily.groupby(level=["facility", "unit"])["delta"].cumsum()
@@ -159,33 +181,70 @@ def compute_kpis_pandas(
     daily = daily.merge(units.reset_index(), on=["facility", "unit"])
     has_beds = daily["beds"] > 0
 
-    unit_level = pd.DataFrame({
-        "facility": daily["facility"], "unit": daily["unit"], "day": daily["day"],
-        "bedded": daily["bedded"], "emergency": daily["emergency"], "has_beds": has_beds,
-        "patient_days": daily["census"], "occ_days": daily["census"].where(has_beds, 0),
-        "bed_days": daily["beds"], "admissions": daily["admissions"], "discharges": daily["discharges"],
-        "los_days": daily["los_days"], "transfers_in": daily["transfers_in"],
-        "transfers_out": daily["transfers_out"], "index_n": daily["index_n"],
-        "readmit_n": daily["readmit_n"], "ed_arrivals": daily["ed_arrivals"], "ed_lwbs": daily["ed_lwbs"],
-        "turnover_n": (daily["discharges"] + daily["transfers_out"]).where(has_beds, 0),
-    })
+    unit_level = pd.DataFrame(
+        {
+            "facility": daily["facility"],
+            "unit": daily["unit"],
+            "day": daily["day"],
+            "bedded": daily["bedded"],
+            "emergency": daily["emergency"],
+            "has_beds": has_beds,
+            "patient_days": daily["census"],
+            "occ_days": daily["census"].where(has_beds, 0),
+            "bed_days": daily["beds"],
+            "admissions": daily["admissions"],
+            "discharges": daily["discharges"],
+            "los_days": daily["los_days"],
+            "transfers_in": daily["transfers_in"],
+            "transfers_out": daily["transfers_out"],
+            "index_n": daily["index_n"],
+            "readmit_n": daily["readmit_n"],
+            "ed_arrivals": daily["ed_arrivals"],
+            "ed_lwbs": daily["ed_lwbs"],
+            "turnover_n": (daily["discharges"] + daily["transfers_out"]).where(has_beds, 0),
+        }
+    )
     fac_source = unit_level.assign(fac_turnover=daily["discharges"].where(has_beds, 0))
-    sums = ["patient_days", "occ_days", "bed_days", "admissions", "discharges", "los_days", "transfers_in",
-            "transfers_out", "index_n", "readmit_n", "ed_arrivals", "ed_lwbs", "fac_turnover"]
-    fac_level = fac_source.groupby(["facility", "day"]).agg(
-        {**{c: "sum" for c in sums}, "bedded": "any", "emergency": "any", "has_beds": "any"}
-    ).reset_index()
+    sums = [
+        "patient_days",
+        "occ_days",
+        "bed_days",
+        "admissions",
+        "discharges",
+        "los_days",
+        "transfers_in",
+        "transfers_out",
+        "index_n",
+        "readmit_n",
+        "ed_arrivals",
+        "ed_lwbs",
+        "fac_turnover",
+    ]
+    fac_level = (
+        fac_source.groupby(["facility", "day"])
+        .agg({**{c: "sum" for c in sums}, "bedded": "any", "emergency": "any", "has_beds": "any"})
+        .reset_index()
+    )
     fac_level = fac_level.assign(unit=None, turnover_n=fac_level["fac_turnover"]).drop(columns="fac_turnover")
 
     rows = []
     for grain in grains:
         for level_df in (fac_level, unit_level):
-            lv = level_df.assign(period=_period(level_df["day"], grain), unit=level_df["unit"].fillna(FACILITY_LEVEL))
-            agg = lv.groupby(["period", "facility", "unit"]).agg(
-                days=("day", "size"), **{c: (c, "sum") for c in sums if c != "fac_turnover"},
-                turnover_n=("turnover_n", "sum"), bedded=("bedded", "any"), emergency=("emergency", "any"),
-                has_beds=("has_beds", "any"),
-            ).reset_index()
+            lv = level_df.assign(
+                period=_period(level_df["day"], grain), unit=level_df["unit"].fillna(FACILITY_LEVEL)
+            )
+            agg = (
+                lv.groupby(["period", "facility", "unit"])
+                .agg(
+                    days=("day", "size"),
+                    **{c: (c, "sum") for c in sums if c != "fac_turnover"},
+                    turnover_n=("turnover_n", "sum"),
+                    bedded=("bedded", "any"),
+                    emergency=("emergency", "any"),
+                    has_beds=("has_beds", "any"),
+                )
+                .reset_index()
+            )
             rows.append(_kpi_rows(agg, grain))
         rows.append(_ed_stat_rows(ed, grain))
     out = pd.concat(rows, ignore_index=True)
@@ -207,37 +266,68 @@ def _kpi_rows(agg: pd.DataFrame, grain: str) -> pd.DataFrame:
     avg_beds = agg["bed_days"] / agg["days"]
     table = {
         "midnight_census": (agg["patient_days"], nan, agg["patient_days"], agg["bedded"] & (grain == "day")),
-        "average_daily_census": (agg["patient_days"], agg["days"], _ratio(agg["patient_days"], agg["days"]),
-                                 agg["bedded"]),
-        "occupancy_pct": (agg["occ_days"], agg["bed_days"], _ratio(agg["occ_days"], agg["bed_days"], 100.0),
-                          agg["has_beds"]),
+        "average_daily_census": (
+            agg["patient_days"],
+            agg["days"],
+            _ratio(agg["patient_days"], agg["days"]),
+            agg["bedded"],
+        ),
+        "occupancy_pct": (
+            agg["occ_days"],
+            agg["bed_days"],
+            _ratio(agg["occ_days"], agg["bed_days"], 100.0),
+            agg["has_beds"],
+        ),
         "admissions": (agg["admissions"], nan, agg["admissions"], agg["bedded"]),
         "discharges": (agg["discharges"], nan, agg["discharges"], agg["bedded"]),
         "transfers_in": (agg["transfers_in"], nan, agg["transfers_in"], agg["bedded"]),
         "transfers_out": (agg["transfers_out"], nan, agg["transfers_out"], agg["bedded"]),
-        "average_length_of_stay": (agg["los_days"], agg["discharges"],
-                                   _ratio(agg["los_days"], agg["discharges"]), agg["bedded"]),
-        "readmission_rate_30d": (agg["readmit_n"], agg["index_n"],
-                                 _ratio(agg["readmit_n"], agg["index_n"], 100.0), agg["bedded"]),
-        "ed_lwbs_rate": (agg["ed_lwbs"], agg["ed_arrivals"], _ratio(agg["ed_lwbs"], agg["ed_arrivals"], 100.0),
-                         agg["emergency"]),
+        "average_length_of_stay": (
+            agg["los_days"],
+            agg["discharges"],
+            _ratio(agg["los_days"], agg["discharges"]),
+            agg["bedded"],
+        ),
+        "readmission_rate_30d": (
+            agg["readmit_n"],
+            agg["index_n"],
+            _ratio(agg["readmit_n"], agg["index_n"], 100.0),
+            agg["bedded"],
+        ),
+        "ed_lwbs_rate": (
+            agg["ed_lwbs"],
+            agg["ed_arrivals"],
+            _ratio(agg["ed_lwbs"], agg["ed_arrivals"], 100.0),
+            agg["emergency"],
+        ),
         "bed_turnover": (agg["turnover_n"], avg_beds, _ratio(agg["turnover_n"], avg_beds), agg["has_beds"]),
     }
     parts = []
     for kpi, (num, den, value, cond) in table.items():
         cond = pd.Series(cond, index=agg.index).astype(bool)
-        parts.append(pd.DataFrame({
-            "grain": grain, "period": agg["period"], "facility": agg["facility"], "unit": agg["unit"],
-            "kpi": kpi, "numerator": num.astype(float), "denominator": den.astype(float),
-            "value": value.astype(float),
-        })[cond])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "grain": grain,
+                    "period": agg["period"],
+                    "facility": agg["facility"],
+                    "unit": agg["unit"],
+                    "kpi": kpi,
+                    "numerator": num.astype(float),
+                    "denominator": den.astype(float),
+                    "value": value.astype(float),
+                }
+            )[cond]
+        )
     return pd.concat(parts)
 
 
 def _ed_stat_rows(ed: pd.DataFrame, grain: str) -> pd.DataFrame:
     seen = ed[~ed["lwbs"] & ed["departure_time"].notna()]
-    seen = seen.assign(period=_period(seen["day"], grain),
-                       los=(seen["departure_time"] - seen["arrival_time"]).dt.total_seconds() / 60.0)
+    seen = seen.assign(
+        period=_period(seen["day"], grain),
+        los=(seen["departure_time"] - seen["arrival_time"]).dt.total_seconds() / 60.0,
+    )
     parts = []
     for keys, unit in ((["period", "facility"], None), (["period", "facility", "unit"], "unit")):
         g = seen.groupby(keys)["los"]
@@ -245,9 +335,18 @@ def _ed_stat_rows(ed: pd.DataFrame, grain: str) -> pd.DataFrame:
         if unit is None:
             stats["unit"] = FACILITY_LEVEL
         for kpi, col in (("ed_los_median_minutes", "median"), ("ed_los_p90_minutes", "p90")):
-            parts.append(pd.DataFrame({
-                "grain": grain, "period": stats["period"], "facility": stats["facility"], "unit": stats["unit"],
-                "kpi": kpi, "numerator": np.nan, "denominator": stats["n"].astype(float),
-                "value": stats[col].astype(float),
-            }))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "grain": grain,
+                        "period": stats["period"],
+                        "facility": stats["facility"],
+                        "unit": stats["unit"],
+                        "kpi": kpi,
+                        "numerator": np.nan,
+                        "denominator": stats["n"].astype(float),
+                        "value": stats[col].astype(float),
+                    }
+                )
+            )
     return pd.concat(parts)

@@ -27,8 +27,9 @@ def synthetic_activity(n_encounters: int, seed: int = 7):
     n = int(n_encounters)
     # Scale the staffed beds with the volume so occupancy stays plausible at any size.
     bed_scale = max(1.0, n / 60_000)
-    cls = rng.choice(np.array(["emergency", "inpatient", "observation", "outpatient"]), size=n,
-                     p=[0.45, 0.35, 0.05, 0.15])
+    cls = rng.choice(
+        np.array(["emergency", "inpatient", "observation", "outpatient"]), size=n, p=[0.45, 0.35, 0.05, 0.15]
+    )
     facility = rng.choice(np.array(FACILITIES), size=n, p=[0.5, 0.3, 0.2])
     patient = rng.integers(0, max(1, n // 3), size=n, dtype=np.int64)
     admit = START + rng.integers(0, SPAN_DAYS * 86400, size=n).astype("timedelta64[s]")
@@ -60,43 +61,53 @@ def synthetic_activity(n_encounters: int, seed: int = 7):
     lwbs = is_ed & (rng.random(n) < 0.03)
 
     encounter_id = np.arange(1, n + 1, dtype=np.int64)
-    encounters = pd.DataFrame({
-        "encounter_id": encounter_id,
-        "patient_id": patient,
-        "facility": facility,
-        "unit": enc_unit,
-        "encounter_class": cls,
-        "admit_time": admit,
-        "discharge_time": discharge_nat,
-        "admit_source": np.where(is_inp & (rng.random(n) < 0.5), "emergency", "referral"),
-        "discharge_disposition": disposition,
-        "arrival_time": np.where(is_ed, admit, np.datetime64("NaT")).astype("datetime64[s]"),
-        "departure_time": np.where(is_ed, discharge_nat, np.datetime64("NaT")).astype("datetime64[s]"),
-        "left_without_being_seen": lwbs,
-    })
+    encounters = pd.DataFrame(
+        {
+            "encounter_id": encounter_id,
+            "patient_id": patient,
+            "facility": facility,
+            "unit": enc_unit,
+            "encounter_class": cls,
+            "admit_time": admit,
+            "discharge_time": discharge_nat,
+            "admit_source": np.where(is_inp & (rng.random(n) < 0.5), "emergency", "referral"),
+            "discharge_disposition": disposition,
+            "arrival_time": np.where(is_ed, admit, np.datetime64("NaT")).astype("datetime64[s]"),
+            "departure_time": np.where(is_ed, discharge_nat, np.datetime64("NaT")).astype("datetime64[s]"),
+            "left_without_being_seen": lwbs,
+        }
+    )
 
     # Unit stays: one per bedded encounter, split in two at a random point for transfers.
     b_idx = np.flatnonzero(bedded)
     m_idx = np.flatnonzero(moved)
-    split = admit[m_idx] + ((discharge[m_idx] - admit[m_idx]).astype(np.int64)
-                            * rng.uniform(0.2, 0.8, m_idx.size)).astype("timedelta64[s]")
+    split = admit[m_idx] + (
+        (discharge[m_idx] - admit[m_idx]).astype(np.int64) * rng.uniform(0.2, 0.8, m_idx.size)
+    ).astype("timedelta64[s]")
     end_first = discharge_nat[b_idx].copy()
     is_moved_b = moved[b_idx]
     end_first[is_moved_b] = split
-    stays = pd.DataFrame({
-        "encounter_id": np.concatenate([encounter_id[b_idx], encounter_id[m_idx]]),
-        "unit": np.concatenate([first_unit[b_idx], second_unit[m_idx]]),
-        "bed": None,
-        "start_time": np.concatenate([admit[b_idx], split]),
-        "end_time": np.concatenate([end_first, discharge_nat[m_idx]]),
-    })
-    staffed_beds = {(f, u): float(round(b * bed_scale * (0.5 if f == "East" else 1.0)))
-                    for f in FACILITIES for u, b in BEDS.items()}
+    stays = pd.DataFrame(
+        {
+            "encounter_id": np.concatenate([encounter_id[b_idx], encounter_id[m_idx]]),
+            "unit": np.concatenate([first_unit[b_idx], second_unit[m_idx]]),
+            "bed": None,
+            "start_time": np.concatenate([admit[b_idx], split]),
+            "end_time": np.concatenate([end_first, discharge_nat[m_idx]]),
+        }
+    )
+    staffed_beds = {
+        (f, u): float(round(b * bed_scale * (0.5 if f == "East" else 1.0)))
+        for f in FACILITIES
+        for u, b in BEDS.items()
+    }
     return encounters, stays, staffed_beds
 
 
 def date_range_of_synthetic() -> dict[str, str]:
     """start/end/as_of to pass both implementations so they agree on the range."""
-    return {"start": str(START.astype("datetime64[D]")),
-            "end": str((AS_OF - np.timedelta64(1, "D")).astype("datetime64[D]")),
-            "as_of": str(AS_OF).replace("T", " ")}
+    return {
+        "start": str(START.astype("datetime64[D]")),
+        "end": str((AS_OF - np.timedelta64(1, "D")).astype("datetime64[D]")),
+        "as_of": str(AS_OF).replace("T", " "),
+    }

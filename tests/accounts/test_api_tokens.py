@@ -83,8 +83,12 @@ def test_token_can_write_with_its_users_rights_and_the_audit_names_that_user(cli
     from tests.factories import StaffCredentialFactory
 
     cred = StaffCredentialFactory(staff=world.medsurg_nurse, verification_result="", verified_at=None)
-    response = client.post(f"/api/workforce/credentials/{cred.pk}/verify", {"source": "AHA eCard lookup"},
-                           content_type="application/json", **_bearer(secret))
+    response = client.post(
+        f"/api/workforce/credentials/{cred.pk}/verify",
+        {"source": "AHA eCard lookup"},
+        content_type="application/json",
+        **_bearer(secret),
+    )
     assert response.status_code == 200
     event = AuditEvent.objects.get(action="credential.verified")
     assert event.actor == world.users["compliance"]

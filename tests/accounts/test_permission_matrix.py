@@ -68,8 +68,12 @@ def matrix(world):
     world.credentials = {}
     for key, nurse in world.nurses.items():
         world.credentials[key] = services.record_credential(
-            staff=nurse, credential_type=f.credential_type("bls"), number=f"BLS-{key}", expires_on=soon,
-            issued_on=soon - dt.timedelta(days=700))
+            staff=nurse,
+            credential_type=f.credential_type("bls"),
+            number=f"BLS-{key}",
+            expires_on=soon,
+            issued_on=soon - dt.timedelta(days=700),
+        )
     # An event about the health system itself: only the whole-system roles see it.
     record(action="health_system.reviewed", obj=world.system, summary="Annual review")
     return world
@@ -256,9 +260,11 @@ def test_staff_member_sees_only_their_own_record_and_credentials(client, matrix)
 def test_who_may_record_a_credential_for_the_icu_nurse_through_the_api(persona, as_persona, matrix):
     c = as_persona(persona)
     expires = (timezone.localdate() + dt.timedelta(days=700)).isoformat()
-    response = c.post(f"/api/workforce/staff/{matrix.icu_nurse.pk}/credentials",
-                      {"credential_type": "acls", "number": "ACLS-1", "expires_on": expires},
-                      content_type="application/json")
+    response = c.post(
+        f"/api/workforce/staff/{matrix.icu_nurse.pk}/credentials",
+        {"credential_type": "acls", "number": "ACLS-1", "expires_on": expires},
+        content_type="application/json",
+    )
     held = StaffCredential.objects.filter(staff=matrix.icu_nurse, credential_type__code="acls").exists()
     if persona == "anonymous":
         assert response.status_code == 401
@@ -274,11 +280,15 @@ def test_who_may_record_a_credential_for_the_icu_nurse_through_the_api(persona, 
 @pytest.mark.parametrize("persona", ["facility_admin", "unit_manager", "staff"])
 def test_recording_a_credential_outside_reach_is_404_not_403(persona, as_persona, matrix):
     expires = (timezone.localdate() + dt.timedelta(days=700)).isoformat()
-    response = as_persona(persona).post(f"/api/workforce/staff/{matrix.clinic_nurse.pk}/credentials",
-                                        {"credential_type": "acls", "expires_on": expires},
-                                        content_type="application/json")
+    response = as_persona(persona).post(
+        f"/api/workforce/staff/{matrix.clinic_nurse.pk}/credentials",
+        {"credential_type": "acls", "expires_on": expires},
+        content_type="application/json",
+    )
     assert response.status_code == 404
-    assert not StaffCredential.objects.filter(staff=matrix.clinic_nurse, credential_type__code="acls").exists()
+    assert not StaffCredential.objects.filter(
+        staff=matrix.clinic_nurse, credential_type__code="acls"
+    ).exists()
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -286,7 +296,8 @@ def test_who_may_record_a_renewal_through_the_staff_page(persona, as_persona, ma
     new_expiry = timezone.localdate() + dt.timedelta(days=730)
     response = as_persona(persona).post(
         f"/staff/{matrix.icu_nurse.pk}/credentials/",
-        {"credential_type": "bls", "number": "BLS-renewed", "expires_on": new_expiry.isoformat()})
+        {"credential_type": "bls", "number": "BLS-renewed", "expires_on": new_expiry.isoformat()},
+    )
     assert response.status_code == 302
     cred = StaffCredential.objects.get(pk=matrix.credentials["icu"].pk)
     assert (cred.expires_on == new_expiry) == (persona in MAY_CHANGE_ICU)
@@ -295,8 +306,11 @@ def test_who_may_record_a_renewal_through_the_staff_page(persona, as_persona, ma
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_who_may_verify_a_credential_through_the_api(persona, as_persona, matrix):
     cred = matrix.credentials["icu"]
-    response = as_persona(persona).post(f"/api/workforce/credentials/{cred.pk}/verify",
-                                        {"source": "AHA eCard lookup"}, content_type="application/json")
+    response = as_persona(persona).post(
+        f"/api/workforce/credentials/{cred.pk}/verify",
+        {"source": "AHA eCard lookup"},
+        content_type="application/json",
+    )
     cred.refresh_from_db()
     if persona == "anonymous":
         assert response.status_code == 401
@@ -311,7 +325,9 @@ def test_who_may_verify_a_credential_through_the_api(persona, as_persona, matrix
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_who_may_verify_a_credential_through_the_staff_page(persona, as_persona, matrix):
     cred = matrix.credentials["icu"]
-    as_persona(persona).post(f"/credentials/{cred.pk}/verify/", {"source": "AHA eCard lookup", "result": "verified"})
+    as_persona(persona).post(
+        f"/credentials/{cred.pk}/verify/", {"source": "AHA eCard lookup", "result": "verified"}
+    )
     cred.refresh_from_db()
     assert (cred.verification_result == "verified") == (persona in MAY_VERIFY_ICU)
 
@@ -319,8 +335,9 @@ def test_who_may_verify_a_credential_through_the_staff_page(persona, as_persona,
 def test_facility_admin_cannot_verify_a_credential_in_another_facility(client, matrix):
     client.force_login(matrix.users["facility_admin"])
     cred = matrix.credentials["clinic"]
-    response = client.post(f"/api/workforce/credentials/{cred.pk}/verify", {"source": "AHA"},
-                           content_type="application/json")
+    response = client.post(
+        f"/api/workforce/credentials/{cred.pk}/verify", {"source": "AHA"}, content_type="application/json"
+    )
     assert response.status_code == 404
     cred.refresh_from_db()
     assert cred.verification_result == ""
@@ -362,3 +379,34 @@ def test_who_may_import_staff_through_the_api(persona, as_persona, matrix):
     else:
         assert response.status_code == 403
         assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_executive_and_the_facility_admin_may_add_a_unit_to_the_hospital(persona, as_persona, matrix):
+    response = as_persona(persona).post(
+        "/api/organization/units",
+        {"facility_id": matrix.hospital.pk, "name": "Cardiac Step-down", "code": "CSD", "kind": "inpatient_ward"},
+        content_type="application/json",
+    )
+    created = matrix.hospital.units.filter(code="CSD").exists()
+    if persona == "anonymous":
+        assert response.status_code == 401
+    elif persona in {"executive", "facility_admin"}:
+        assert response.status_code == 201
+    else:
+        # A unit manager reaches the hospital only through their own unit; staff only their own record.
+        assert response.status_code in (403, 404)
+    assert created == (persona in {"executive", "facility_admin"})
+
+
+def test_a_signed_in_user_without_any_role_sees_nothing(client, matrix):
+    client.force_login(f.UserFactory(username="outsider"))
+    assert client.get("/api/workforce/staff").json()["items"] == []
+    assert client.get("/api/workforce/credentials").json()["items"] == []
+    assert client.get("/api/organization/units").json()["items"] == []
+    assert client.get("/api/audit/events").json()["items"] == []
+    assert client.get(f"/staff/{matrix.icu_nurse.pk}/").status_code == 404
+    page = client.get("/staff/").content.decode()
+    assert not any(name in page for name in LAST_NAMES.values())
+    rows = list(csv.DictReader(io.StringIO(client.get("/credentials/expiry/?format=csv").content.decode())))
+    assert rows == []

@@ -12,8 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests import factories as f
-
 ZONE = ZoneInfo("America/New_York")
 
 
@@ -22,6 +20,8 @@ def _plain_static_storage(settings):
     settings.STORAGES = {**settings.STORAGES,
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     settings.TIME_ZONE = "America/New_York"
+    # The personas' passwords are hashed on every test; the default hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

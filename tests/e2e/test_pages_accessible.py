@@ -73,3 +73,19 @@ def test_every_page_is_labelled_ordered_legible_and_fits_a_tablet(demo, page, lo
     assert focused[0] == "skip" and focused[1] != "none"
 
     assert problems == {}
+
+
+def test_the_page_checks_catch_what_they_look_for(page):
+    # The checks above only mean something if they fail on a page that breaks each rule.
+    page.set_content("""<!doctype html><html lang="en"><body style="background:#fff">
+      <h1>One</h1><h1>Two</h1><h4>Skipped to h4</h4>
+      <input name="nameless"><label>Wrapped <select name="ok"></select></label>
+      <span class="badge" style="color:#c98a00;background:#fff3d6">Expiring</span>
+      <div style="width:3000px">wide</div></body></html>""")
+    problems = accessibility_problems(page)
+    assert "expected exactly one h1, found 2" in problems
+    assert any(p.startswith("heading skips a level: h1 then h4") for p in problems)
+    assert "form control without a label: input[name=nameless]" in problems
+    assert not any("select" in p for p in problems)
+    assert any(p.startswith("contrast 2.") and "Expiring" in p for p in problems)
+    assert any(p.startswith("page scrolls sideways") for p in problems)

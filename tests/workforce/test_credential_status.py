@@ -81,15 +81,33 @@ def _statuses_in_db(today: dt.date) -> dict[int, str]:
 @pytest.mark.django_db
 def test_database_status_agrees_with_python_at_every_boundary():
     staff = f.StaffFactory()
-    types = ["bls", "acls", "pals", "nrp", "rn-licence", "dea", "fache", "cmm", "cphq", "cphims", "cpps", "cmpe",
-             "chc", "lpn-licence"]
+    types = [
+        "bls",
+        "acls",
+        "pals",
+        "nrp",
+        "rn-licence",
+        "dea",
+        "fache",
+        "cmm",
+        "cphq",
+        "cphims",
+        "cpps",
+        "cmpe",
+        "chc",
+        "lpn-licence",
+    ]
     offsets = [-400, -1, 0, 1, 7, 8, 30, 31, 60, 61, 90, 91, None]
     creds = []
     for code, days in zip(types, offsets, strict=False):
-        creds.append(f.StaffCredentialFactory(
-            staff=staff, credential_type=f.credential_type(code),
-            expires_on=None if days is None else TODAY + dt.timedelta(days=days),
-            verification_result="verified" if days != 8 else ""))
+        creds.append(
+            f.StaffCredentialFactory(
+                staff=staff,
+                credential_type=f.credential_type(code),
+                expires_on=None if days is None else TODAY + dt.timedelta(days=days),
+                verification_result="verified" if days != 8 else "",
+            )
+        )
     in_db = _statuses_in_db(TODAY)
     for cred in creds:
         assert in_db[cred.pk] == cs.status_of(cred, TODAY).status, cred.expires_on
@@ -138,8 +156,11 @@ def test_every_rn_needs_bls_and_rns_in_icu_and_ed_need_acls(unit_kind, needs_acl
 @pytest.mark.django_db
 def test_a_held_credential_is_not_missing_even_when_expired():
     nurse = f.StaffFactory(home_unit=f.UnitFactory(kind=UnitKind.ICU))
-    f.StaffCredentialFactory(staff=nurse, credential_type=f.credential_type("bls"),
-                             expires_on=dt.date.today() - dt.timedelta(days=3))
+    f.StaffCredentialFactory(
+        staff=nurse,
+        credential_type=f.credential_type("bls"),
+        expires_on=dt.date.today() - dt.timedelta(days=3),
+    )
     f.StaffCredentialFactory(staff=nurse, credential_type=f.credential_type("acls"))
     missing = _missing_codes(nurse)
     assert "bls" not in missing and "acls" not in missing
@@ -155,8 +176,11 @@ def test_a_unit_clerk_needs_no_life_support_certification():
 def test_expiry_board_window_keeps_only_what_expires_within_it(world):
     today = selectors.today()
     for days, code in [(5, "bls"), (25, "acls"), (45, "pals"), (85, "nrp"), (120, "rn-licence")]:
-        f.StaffCredentialFactory(staff=world.icu_nurse, credential_type=f.credential_type(code),
-                                 expires_on=today + dt.timedelta(days=days))
+        f.StaffCredentialFactory(
+            staff=world.icu_nurse,
+            credential_type=f.credential_type(code),
+            expires_on=today + dt.timedelta(days=days),
+        )
     user = world.users["executive"]
 
     def board(within):
@@ -172,10 +196,16 @@ def test_expiry_board_window_keeps_only_what_expires_within_it(world):
 @pytest.mark.django_db
 def test_dashboard_counts_expired_and_missing(world):
     today = selectors.today()
-    f.StaffCredentialFactory(staff=world.icu_nurse, credential_type=f.credential_type("bls"),
-                             expires_on=today - dt.timedelta(days=1))
-    f.StaffCredentialFactory(staff=world.icu_nurse, credential_type=f.credential_type("acls"),
-                             expires_on=today + dt.timedelta(days=20))
+    f.StaffCredentialFactory(
+        staff=world.icu_nurse,
+        credential_type=f.credential_type("bls"),
+        expires_on=today - dt.timedelta(days=1),
+    )
+    f.StaffCredentialFactory(
+        staff=world.icu_nurse,
+        credential_type=f.credential_type("acls"),
+        expires_on=today + dt.timedelta(days=20),
+    )
     counts = selectors.credential_counts(world.users["unit_manager"], on=today)
     assert counts[cs.EXPIRED] == 1
     assert counts[cs.EXPIRING] == 1

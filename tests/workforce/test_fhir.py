@@ -26,6 +26,12 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The world's five users are created per test; the production hasher costs seconds each time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def organization(world):
     """The ``world`` plus what the FHIR mapping must carry: credentials, floats, skills, rooms and beds."""
@@ -396,3 +402,27 @@ def test_api_bundle_and_import(organization, client_for):
         "/api/workforce/fhir/import", data=json.dumps(bundle), content_type="application/json"
     )
     assert response.status_code == 403
+
+
+def test_export_is_recorded_in_the_audit_trail(organization):
+    manager = organization.users["unit_manager"]
+    export_bundle(manager)
+    event = AuditEvent.objects.get(action="fhir.exported")
+    assert event.actor == manager and "1 staff" in event.summary
+
+
+def test_relative_references_without_full_urls_are_resolved(organization):
+    # Another server's collection may name entries only by Type/id; references then use that form.
+    bundle = export_bundle(None)
+    text = json.dumps(bundle)
+    for entry in bundle["entry"]:
+        res = entry["resource"]
+        text = text.replace(f'"urn:uuid:{res["id"]}"', f'"{res["resourceType"]}/{res["id"]}"')
+    relative = json.loads(text)
+    for entry in relative["entry"]:
+        entry.pop("fullUrl")
+    assert "urn:uuid" not in json.dumps(relative)
+    before = organization_rows()
+    empty_the_database()
+    import_bundle(bundle=relative)
+    assert organization_rows() == before

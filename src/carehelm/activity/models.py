@@ -128,6 +128,9 @@ class PendingMove(models.Model):
     class Meta:
         indexes = [models.Index(fields=["start_at", "end_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.encounter}"
+
 
 class AdtStatus(models.TextChoices):
     APPLIED = "applied", "Applied"

@@ -139,7 +139,7 @@ def apply_adt_event(event: AdtEvent, *, learn_locations: bool = False, channel: 
             return answer(AdtStatus.REFUSED, reason, Hl7Problem(reason, "MSH", 10, error_code=205))
         try:
             with transaction.atomic():  # a savepoint: a refusal rolls back everything but its log row
-                message = _apply(event, base, learn_locations=learn_locations, actor=actor)
+                _apply(event, base, learn_locations=learn_locations, actor=actor)
         except Refusal as exc:
             reason = exc.text
             problem = Hl7Problem(reason, exc.segment, exc.field_no, error_code=exc.error_code)
@@ -150,7 +150,7 @@ def apply_adt_event(event: AdtEvent, *, learn_locations: bool = False, channel: 
             reason = str(exc)
             problem = Hl7Problem(reason, "MSH", 4, error_code=207, ack_code="AR")
         else:
-            return answer(AdtStatus.APPLIED, "", None) if message else answer(AdtStatus.APPLIED)
+            return answer(AdtStatus.APPLIED)
         AdtMessage.objects.create(**base, status=AdtStatus.REFUSED, reason=reason[:300])
         record(action="adt.refused", summary=f"ADT {event.trigger_event} {event.message_control_id} refused"
                + (f" (visit {visit_number})" if visit_number else "") + f": {reason}",
@@ -240,8 +240,7 @@ def _apply(event: AdtEvent, base: dict, *, learn_locations: bool, actor) -> AdtM
                           field_no=exc.field_no, error_code=exc.error_code) from None
         raise
 
-    beds_before = set(encounter.stays.filter(end_at__isnull=True, bed__isnull=False)
-                      .values_list("bed_id", flat=True)) if encounter else set()
+    stays_before = list(encounter.stays.filter(bed__isnull=False).values_list("bed_id", "end_at")) if encounter else []
     if encounter is None:
         encounter = Encounter(facility=facility, visit_number=visit_number, patient=_patient(event),
                               encounter_class=course.encounter_class or "inpatient", source="hl7")
@@ -253,8 +252,8 @@ def _apply(event: AdtEvent, base: dict, *, learn_locations: bool, actor) -> AdtM
     _store_course(encounter, course)
     message = AdtMessage.objects.create(**base, status=AdtStatus.APPLIED, facility=facility, encounter=encounter,
                                         payload=payload)
-    beds_after = {s.bed_id for s in course.stays if s.end is None and s.bed_id}
-    _follow_beds(beds_before, beds_after, cancelled=event.trigger_event in CANCELS)
+    _follow_beds(stays_before, [(s.bed_id, s.end) for s in course.stays if s.bed_id],
+                 cancelled=event.trigger_event in CANCELS)
     current = course.current
     record(action="adt.applied", obj=encounter,
            summary=f"ADT {event.trigger_event} {event.message_control_id} applied to visit {visit_number}",
@@ -283,16 +282,24 @@ def _store_course(encounter: Encounter, course: Course) -> None:
                                                  end_at=p.end) for p in course.pendings])
 
 
-def _follow_beds(before: set[int], after: set[int], *, cancelled: bool) -> None:
-    """Beds follow the patients: see the module docstring for the convention."""
-    entered, left = after - before, before - after
-    for bed in Bed.objects.filter(pk__in=entered | left):
-        if bed.pk in entered:
+def _follow_beds(before: list[tuple[int, datetime | None]], after: list[tuple[int, datetime | None]], *,
+                 cancelled: bool) -> None:
+    """Beds follow the patients (see the module docstring): ``before``/``after`` are the encounter's
+    (bed, end) stays before and after the message."""
+    open_before = {bed for bed, end in before if end is None}
+    all_before, all_after = {bed for bed, _ in before}, {bed for bed, _ in after}
+    occupied_now = set(UnitStay.objects.filter(bed_id__in=all_before | all_after, end_at__isnull=True)
+                       .values_list("bed_id", flat=True))
+    for bed in Bed.objects.filter(pk__in=all_before | all_after):
+        if bed.pk in occupied_now:
             status = BedStatus.OCCUPIED
-        elif UnitStay.objects.filter(bed=bed, end_at__isnull=True).exists():
-            continue  # someone else is still in it
-        else:
+        elif bed.pk in open_before or bed.pk in all_after - all_before:
+            # Just vacated, or a late message shows it was used since: it needs cleaning.
             status = BedStatus.UNOCCUPIED if cancelled else BedStatus.HOUSEKEEPING
+        elif bed.status == BedStatus.OCCUPIED:
+            status = BedStatus.UNOCCUPIED  # a cancel erased the stay that held it
+        else:
+            continue
         if bed.status != status:
             bed.status = status
             bed.save(update_fields=["status"])
@@ -352,20 +359,23 @@ def _location_chain(location_id: str | None, locations: dict[str, LocationRecord
     return chain
 
 
-def _place_of(chain: list[LocationRecord]) -> tuple[str | None, str | None, str | None]:
-    """(unit code, room, bed) from a location and its parents, by physical type (wa/ro/bd)."""
+def _place_of(chain: list[LocationRecord], facility: Facility) -> tuple[str | None, str | None, str | None]:
+    """(unit code, room, bed) from a location and its parents, by physical type (wa/ro/bd).
+
+    A location counts as a unit when it is a ward (``wa``) or names one of the facility's unit codes;
+    other places (a site, a building: Synthea names the whole hospital) give no unit stay.
+    """
     unit = room = bed = None
+    codes = set(Unit.objects.filter(facility=facility).values_list("code", flat=True))
     for loc in chain:
-        name = next((i.value for i in loc.identifiers), None) or loc.name
+        names = [i.value for i in loc.identifiers] + ([loc.name] if loc.name else [])
         kind = (loc.physical_type or "").lower()
-        if kind == "bd" and bed is None:
-            bed = name
-        elif kind == "ro" and room is None:
-            room = name
-        elif unit is None and kind not in ("bd", "ro"):
-            unit = loc.name or name
-            codes = [i.value for i in loc.identifiers] + [loc.name]
-            unit = next((c for c in codes if c), unit)
+        if kind == "bd" and bed is None and names:
+            bed = names[0]
+        elif kind == "ro" and room is None and names:
+            room = names[0]
+        elif unit is None and names and (kind == "wa" or any(n in codes for n in names)):
+            unit = next((n for n in names if n in codes), names[0])
     return unit, room, bed
 
 
@@ -412,7 +422,7 @@ def import_activity(batch: ActivityBatch, *, source: str, facility: Facility | N
             if stay.location is not None:
                 place = stay.location
             else:
-                unit_code, room, bed = _place_of(_location_chain(stay.location_id, locations))
+                unit_code, room, bed = _place_of(_location_chain(stay.location_id, locations), fac)
                 place = BedLocation(point_of_care=unit_code, room=room, bed=bed)
             try:
                 unit, bed_row = places.resolve(place)
@@ -454,7 +464,7 @@ def import_activity(batch: ActivityBatch, *, source: str, facility: Facility | N
     saved = {(e.facility_id, e.visit_number): e for e in Encounter.objects.filter(
         source=source, visit_number__in=[r.visit_number for r in rows])}
     stay_rows = []
-    for rec, fac, visit, stays in planned:
+    for _rec, fac, visit, stays in planned:
         enc = saved[(fac.pk, visit)]
         for unit, bed, start, end in stays:
             stay_rows.append(UnitStay(encounter=enc, unit=unit, bed=bed, start_at=start, end_at=end))

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "carehelm.workforce",
     "carehelm.audit",
     "carehelm.runs",
+    "carehelm.quality",
     "carehelm.activity",
     "carehelm.scheduling",
     "carehelm.api",

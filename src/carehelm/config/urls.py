@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("carehelm.workforce.urls")),
     path("", include("carehelm.audit.urls")),
     path("", include("carehelm.runs.urls")),
+    path("", include("carehelm.quality.urls")),
     path("", include("carehelm.activity.urls")),
     path("", include("carehelm.scheduling.urls")),
 ]

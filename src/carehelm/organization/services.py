@@ -15,7 +15,8 @@ def create_health_system(*, actor=None, name: str, code: str) -> HealthSystem:
     hs = HealthSystem(name=name, code=code)
     _clean(hs)
     hs.save()
-    record(action="health_system.created", obj=hs, summary=f"Health system {name} created")
+    record(actor=actor, action="health_system.created", obj=hs, summary=f"Health system {name} created",
+           changes=diff({}, snapshot(hs)))
     return hs
 
 
@@ -27,7 +28,8 @@ def create_facility(*, actor=None, health_system: HealthSystem, name: str, code:
     facility = Facility(health_system=health_system, name=name, code=code, kind=kind, address=address, phone=phone)
     _clean(facility)
     facility.save()
-    record(action="facility.created", obj=facility, summary=f"Facility {name} created")
+    record(actor=actor, action="facility.created", obj=facility, summary=f"Facility {name} created",
+           changes=diff({}, snapshot(facility)))
     return facility
 
 
@@ -39,7 +41,8 @@ def create_unit(*, actor=None, facility: Facility, name: str, code: str, kind: s
     unit = Unit(facility=facility, name=name, code=code, kind=kind, cost_centre=cost_centre, staffed_beds=staffed_beds)
     _clean(unit)
     unit.save()
-    record(action="unit.created", obj=unit, summary=f"Unit {name} created in {facility.code}")
+    record(actor=actor, action="unit.created", obj=unit, summary=f"Unit {name} created in {facility.code}",
+           changes=diff({}, snapshot(unit)))
     return unit
 
 
@@ -56,7 +59,7 @@ def update_unit(*, actor=None, unit: Unit, **changes) -> Unit:
         setattr(unit, k, v)
     _clean(unit)
     unit.save()
-    record(action="unit.updated", obj=unit, summary=f"Unit {unit.name} updated", changes=diff(before, snapshot(unit)))
+    record(actor=actor, action="unit.updated", obj=unit, summary=f"Unit {unit.name} updated", changes=diff(before, snapshot(unit)))
     return unit
 
 
@@ -68,7 +71,8 @@ def add_room_with_beds(*, actor=None, unit: Unit, room_name: str, bed_labels: li
     _clean(room)
     room.save()
     Bed.objects.bulk_create([Bed(room=room, label=label) for label in bed_labels])
-    record(action="room.created", obj=room, summary=f"Room {room_name} with {len(bed_labels)} bed(s) added")
+    record(actor=actor, action="room.created", obj=room, summary=f"Room {room_name} with {len(bed_labels)} bed(s) added",
+           changes={**diff({}, snapshot(room)), "beds": [[], list(bed_labels)]})
     return room
 
 
@@ -82,7 +86,7 @@ def set_bed_status(*, actor=None, bed: Bed, status: str, reason: str = "") -> Be
     before = bed.status
     bed.status = status
     bed.save(update_fields=["status"])
-    record(action="bed.status_changed", obj=bed, summary=f"Bed {bed} {before} → {status}" + (f": {reason}" if reason else ""),
+    record(actor=actor, action="bed.status_changed", obj=bed, summary=f"Bed {bed} {before} → {status}" + (f": {reason}" if reason else ""),
            changes={"status": [before, status]})
     return bed
 

@@ -124,6 +124,9 @@ class CensusForecast(models.Model):
         ordering = ["unit", "date"]
         constraints = [models.UniqueConstraint(fields=["unit", "date"], name="one_census_forecast_per_day")]
 
+    def __str__(self) -> str:
+        return f"{self.unit.code} {self.date}: census {self.expected_census}"
+
 
 class ContractTemplate(models.Model):
     name = models.CharField(max_length=120, unique=True)

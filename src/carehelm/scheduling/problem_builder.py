@@ -36,8 +36,10 @@ from carehelm.engines.rostering.model import (
     Problem,
     Roster,
     ShiftRequest,
-    ShiftType as EngineShift,
     StaffMember,
+)
+from carehelm.engines.rostering.model import (
+    ShiftType as EngineShift,
 )
 from carehelm.scheduling.models import (
     Absence,
@@ -66,7 +68,8 @@ UNDER_MINIMUM = 90  # on top of UNDER_TARGET: one person short of the minimum co
 UNDER_TARGET = 10
 OVER_TARGET = 4
 REQUEST_WEIGHT = {1: 3, 2: 6, 3: 12}
-FAIRNESS_WEIGHT = 3  # on-call: per weekend/holiday above or below the fair share over a year
+FAIRNESS_WEIGHT = 3
+CUT_WEIGHT = 1000  # a night-rule cut: dearer than any cover gap, so the search never keeps one  # on-call: per weekend/holiday above or below the fair share over a year
 
 DEFAULT_TEMPLATE = "Standard 40 h"
 
@@ -110,18 +113,11 @@ class Built:
                 roster[key][day] = a.shift_type.code
         return roster
 
-    def with_days_off(self, extra: dict[str, set[int]]) -> Built:
-        """A copy whose problem has more hard days off (the night-rule cuts)."""
-        if not extra:
-            return self
-        staff = tuple(
-            replace(p, days_off=p.days_off | frozenset(extra.get(p.id, ()))) if p.id in extra else p
-            for p in self.problem.staff
-        )
-        keep = {(p.id, d) for p in staff for d in p.days_off}
-        pinned = tuple(pin for pin in self.problem.pinned if pin.shift_id is None or (pin.staff_id, pin.day) not in keep
-                       or pin.day < self.history_days)
-        return replace(self, problem=replace(self.problem, staff=staff, pinned=pinned))
+    def with_cuts(self, cuts: set[tuple[str, int, str]]) -> Built:
+        """A copy whose problem forbids the (staff, day, shift) cells in ``cuts`` (as off-requests so
+        heavy that the search treats them as rules; the roster found so far stays a valid start)."""
+        extra = tuple(ShiftRequest(k, d, c, CUT_WEIGHT) for k, d, c in sorted(cuts))
+        return replace(self, problem=replace(self.problem, shift_off_requests=self.problem.shift_off_requests + extra))
 
 
 def default_template() -> ContractTemplate:

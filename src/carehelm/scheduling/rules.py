@@ -16,7 +16,6 @@ each night-rule breach; the solve loop adds them and solves on.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from carehelm.engines.rostering.evaluate import evaluate
@@ -123,7 +122,7 @@ def night_breaches(built: Built, roster: Roster, *, staff: set[str] | None = Non
 
 
 def _night_findings(built: Built, roster: Roster, staff: set[str] | None):
-    first_checked = max(0, built.history_days - 7)
+    """Night-rule breaches on the period's days (history days are given and cannot change)."""
     for key, row in roster.items():
         if staff is not None and key not in staff:
             continue
@@ -133,14 +132,12 @@ def _night_findings(built: Built, roster: Roster, staff: set[str] | None):
         name = _name(built, key)
         limit, rest_days = template.max_consecutive_nights, template.days_off_after_nights
         for start, length in _night_runs(built, row):
-            if start + length <= first_checked:
-                continue
-            if limit and length > limit:
-                day = start + limit
+            if limit and length > limit and start + length - 1 >= built.history_days:
+                day = max(start + limit, built.history_days)
                 yield key, ("max_nights", day, f"{name}: {length} nights in a row from {_fmt(built, start)}; "
                                                 f"the contract allows {limit}")
             end = start + length - 1
-            for d in range(end + 1, min(len(row), end + 1 + rest_days)):
+            for d in range(max(end + 1, built.history_days), min(len(row), end + 1 + rest_days)):
                 code = row[d]
                 if code is not None and not built.shifts[code].is_night:
                     yield key, ("rest_after_nights", d,
@@ -149,10 +146,29 @@ def _night_findings(built: Built, roster: Roster, staff: set[str] | None):
                     break
 
 
-def night_cuts(built: Built, roster: Roster) -> dict[str, set[int]]:
-    """Engine days to turn into hard days off so that each night-rule breach cannot recur there."""
-    cuts: dict[str, set[int]] = defaultdict(set)
-    for key, (_rule, day, _msg) in _night_findings(built, roster, None):
-        if day >= built.history_days:
-            cuts[key].add(day)
-    return dict(cuts)
+def night_cuts(built: Built, roster: Roster) -> set[tuple[str, int, str]]:
+    """(staff, engine day, shift code) cells to forbid so the night-block rules hold around every
+    night block of ``roster``: no day or evening shift in the days off after a block, and no night
+    that would make a block longer than allowed. Cells already forbidden stay forbidden in the
+    solve loop, so the set only grows and the search settles."""
+    cuts: set[tuple[str, int, str]] = set()
+    nights = [c for c, s in built.shifts.items() if s.is_night]
+    days = [c for c, s in built.shifts.items() if not s.is_night]
+    horizon = built.problem.horizon_days
+    for key, row in roster.items():
+        template = built.templates.get(key)
+        if template is None:
+            continue
+        limit, rest_days = template.max_consecutive_nights, template.days_off_after_nights
+        for start, length in _night_runs(built, row):
+            end = start + length - 1
+            for d in range(end + 1, min(horizon, end + 1 + rest_days)):
+                cuts.update((key, d, c) for c in days)
+            if limit and length >= limit:
+                for d in (start - 1, end + 1):
+                    if 0 <= d < horizon:
+                        cuts.update((key, d, c) for c in nights)
+            if limit and length > limit:
+                for d in range(start + limit, end + 1):
+                    cuts.update((key, d, c) for c in nights)
+    return {c for c in cuts if c[1] >= built.history_days}

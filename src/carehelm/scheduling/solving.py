@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from carehelm.engines.rostering.evaluate import evaluate
-from carehelm.engines.rostering.model import Roster
+from carehelm.engines.rostering.model import CoverRequirement, Roster
 from carehelm.engines.rostering.solver import Progress, SolveResult, solve
 from carehelm.scheduling.problem_builder import Built
-from carehelm.scheduling.rules import Breach, breaches, night_cuts
+from carehelm.scheduling.rules import Breach, breaches, night_breaches, night_cuts
 
 MAX_EXTRA_SLICES = 4  # slices allowed past the time limit to clear night-rule cuts
 
@@ -93,12 +93,38 @@ def _without_minimum_hours(built: Built) -> Built:
     return replace(built, problem=replace(built.problem, staff=staff))
 
 
-def _clear(roster: Roster, cuts: dict[str, set[int]]) -> Roster:
+def _drop_breaching_shifts(built: Built, roster: Roster) -> tuple[Roster, int]:
+    """Last resort when time ran out: take the shifts that break a night rule off the roster."""
     out = {k: list(v) for k, v in roster.items()}
-    for key, days in cuts.items():
-        for d in days:
-            out[key][d] = None
-    return out
+    dropped = 0
+    for _ in range(10):
+        found = [b for b in night_breaches(built, out) if b.day is not None and b.day >= built.history_days]
+        if not found:
+            break
+        for b in found:
+            if out[b.staff_key][b.day] is not None:
+                out[b.staff_key][b.day] = None
+                dropped += 1
+    return out, dropped
+
+
+def feasible_start(built: Built, *, time_limit: float, workers: int, seed: int) -> Roster | None:
+    """A roster that keeps every hard rule, to hint the real solve with.
+
+    The engine's constructive start builds one person at a time with the cover of the people placed
+    so far fixed; a cover row that those people already exceed by more than the person's own
+    options can make that subproblem infeasible (the over-cover variable's upper bound is the number
+    of free options), so a unit with minimum *and* target rows can be reported infeasible when it is
+    not. Solving a copy whose cover rows can never be exceeded (requirement = every staff member,
+    so each shift worked simply counts) gives a hard-feasible roster; the real solve starts from it.
+    """
+    problem = built.problem
+    everyone = len(problem.staff)
+    slots = sorted({(c.day, c.shift_id) for c in problem.cover})
+    safe = tuple(CoverRequirement(d, s, everyone, 1, 0) for d, s in slots)
+    start = solve(replace(problem, cover=safe, shift_on_requests=(), shift_off_requests=()),
+                  time_limit=time_limit, workers=workers, seed=seed)
+    return start.roster
 
 
 def solve_built(built: Built, *, time_limit: float = 30.0, workers: int = 2, seed: int = 0,
@@ -111,18 +137,27 @@ def solve_built(built: Built, *, time_limit: float = 30.0, workers: int = 2, see
     slice_seconds = slice_seconds or max(3.0, min(10.0, time_limit / 3))
     figures = LiveFigures()
     notes: list[str] = []
+    base = built  # the problem the roster is judged by (cuts are search devices, not rules)
+    forbidden: set[tuple[str, int, str]] = set()
     current = built
-    best: SolveResult | None = None
-    best_built = built
+    best_roster: Roster | None = None
+    best_key: tuple | None = None
+    best_status = "feasible"
+    engine_bound: int | None = None
+    stats: dict = {}
     extra = 0
     relaxed = False
     cancelled = False
+    if hint is not None and evaluate(base.problem, hint).violations:
+        hint = None
+    if hint is None:
+        hint = feasible_start(base, time_limit=max(1.0, min(3.0, time_limit / 6)), workers=workers, seed=seed)
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0.3:
-            if best is not None and not night_cuts(best_built, best.roster):
+            if best_key is not None and best_key[0] == 0:
                 break
-            if extra >= MAX_EXTRA_SLICES:
+            if extra >= MAX_EXTRA_SLICES or best_roster is None and relaxed:
                 break
             extra += 1
             remaining = 2.0
@@ -131,39 +166,53 @@ def solve_built(built: Built, *, time_limit: float = 30.0, workers: int = 2, see
         result, stop = _run_slice(current, budget, workers=workers, seed=seed + figures.slices, hint=hint,
                                   figures=figures, t0=t0, tick=tick)
         if result is None or result.roster is None:
+            if stop:
+                cancelled = True
+                break
             if not relaxed:
                 relaxed = True
                 notes.append("The contracts' minimum hours could not all be met; they were treated as targets.")
-                current = _without_minimum_hours(current)
-                hint = None
+                base = _without_minimum_hours(base)
+                current = base.with_cuts(forbidden)
+                hint = feasible_start(base, time_limit=2.0, workers=workers, seed=seed)
                 continue
-            if stop:
-                cancelled = True
             break
-        cuts = night_cuts(current, result.roster)
-        if cuts:
-            current = current.with_days_off(cuts)
-            hint = _clear(result.roster, cuts)
-            if best is None or night_cuts(best_built, best.roster):
-                best, best_built = result, current
-        else:
-            if best is None or night_cuts(best_built, best.roster) or result.objective <= best.objective:
-                best, best_built = result, current
-            hint = best.roster
-            figures.best_penalty = best.objective
-            if result.status == "optimal":
-                break
+        roster = result.roster
+        hint = roster
+        new_cuts = night_cuts(base, roster) - forbidden
+        if new_cuts:
+            forbidden |= new_cuts
+            current = base.with_cuts(forbidden)
+        n_breaches = len(night_breaches(base, roster))
+        objective = evaluate(base.problem, roster).objective
+        key = (n_breaches, objective)
+        if best_key is None or key < best_key:
+            best_roster, best_key, best_status = roster, key, result.status
+            figures.best_penalty = objective
+            stats = dict(result.stats)
+            if not forbidden:
+                engine_bound = result.lower_bound
         if stop:
             cancelled = True
             break
+        if n_breaches == 0 and not new_cuts and result.status == "optimal":
+            break
     elapsed = time.monotonic() - t0
-    if best is None:
+    if best_roster is None:
         return SolveOutcome("cancelled" if cancelled else "infeasible", None, None, None, built, notes=notes,
                             elapsed=elapsed)
-    found = breaches(best_built, best.roster)
-    objective = evaluate(best_built.problem, best.roster).objective
-    bound = figures.bound if figures.bound is not None else best.lower_bound
-    status = "cancelled" if cancelled else ("optimal" if best.status == "optimal" and not found else "feasible")
-    stats = dict(best.stats)
+    if best_key[0]:
+        best_roster, dropped = _drop_breaching_shifts(base, best_roster)
+        notes.append(f"Time ran out before every night-block rule held; {dropped} shift(s) that broke one were left "
+                     "open instead (see unmet demand).")
+    found = breaches(base, best_roster)
+    objective = evaluate(base.problem, best_roster).objective
+    # The engine's bound is a bound for the problem without cuts; with cuts its bound can exceed ours.
+    bound = engine_bound if engine_bound is not None and engine_bound <= objective else None
+    if bound is None and not forbidden and figures.bound is not None and figures.bound <= objective:
+        bound = figures.bound
+    optimal = best_status == "optimal" and not found and not forbidden
+    status = "cancelled" if cancelled else ("optimal" if optimal else "feasible")
     stats["slices"] = figures.slices
-    return SolveOutcome(status, best.roster, objective, bound, best_built, found, notes, elapsed, stats)
+    stats["night_cuts"] = len(forbidden)
+    return SolveOutcome(status, best_roster, objective, bound, base, found, notes, elapsed, stats)

@@ -91,7 +91,7 @@ def create_staff(
         staff.float_units.set(float_units)
     if skills:
         staff.skills.set(skills)
-    record(action="staff.created", obj=staff, summary=f"Staff member {employee_number} added", changes=diff({}, snapshot(staff)))
+    record(actor=actor, action="staff.created", obj=staff, summary=f"Staff member {employee_number} added", changes=diff({}, snapshot(staff)))
     return staff
 
 
@@ -124,7 +124,7 @@ def update_staff(*, actor=None, staff: Staff, float_units=None, skills=None, **c
         new = sorted(s.code for s in skills)
         if old != new:
             changed["skills"] = [old, new]
-    record(action="staff.updated", obj=staff, summary=f"Staff member {staff.employee_number} updated", changes=changed)
+    record(actor=actor, action="staff.updated", obj=staff, summary=f"Staff member {staff.employee_number} updated", changes=changed)
     return staff
 
 
@@ -155,7 +155,7 @@ def record_credential(
             staff=staff, credential_type=credential_type, number=number, issuer=issuer, issued_on=issued_on,
             expires_on=expires_on,
         )  # fmt: skip
-        record(action="credential.added", obj=cred, summary=f"{credential_type.code} added for {staff.employee_number}",
+        record(actor=actor, action="credential.added", obj=cred, summary=f"{credential_type.code} added for {staff.employee_number}",
                changes=diff({}, snapshot(cred, ["number", "issuer", "issued_on", "expires_on"])))
         return cred
     before = snapshot(existing)
@@ -168,7 +168,7 @@ def record_credential(
     existing.verification_source = ""
     existing.verification_result = ""
     existing.save()
-    record(action="credential.renewed", obj=existing,
+    record(actor=actor, action="credential.renewed", obj=existing,
            summary=f"{credential_type.code} renewed for {staff.employee_number} until {expires_on or 'no expiry'}",
            changes=diff(before, snapshot(existing)))
     return existing
@@ -203,7 +203,7 @@ def verify_credential(
     credential.verification_source = source.strip()
     credential.verification_result = result
     credential.save()
-    record(action="credential.verified", obj=credential,
+    record(actor=actor, action="credential.verified", obj=credential,
            summary=f"{credential.credential_type.code} of {credential.staff.employee_number}: {result} against {source.strip()}",
            changes=diff(before, snapshot(credential)))
     return credential
@@ -376,10 +376,10 @@ def import_staff_csv(*, actor=None, content: bytes | str, filename: str = "staff
             created += 1
         else:
             updated += 1
-        record(action="staff.created" if is_new else "staff.updated", obj=staff,
+        record(actor=actor, action="staff.created" if is_new else "staff.updated", obj=staff,
                summary=f"Staff member {staff.employee_number} {'added' if is_new else 'updated'} by import of {filename}",
                changes=diff(before_snapshot, snapshot(staff)))
-    record(action="staff.imported", object_type="import", object_id=filename,
+    record(actor=actor, action="staff.imported", object_type="import", object_id=filename,
            summary=f"Imported {filename}: {created} staff added, {updated} updated")
     return ImportResult(created=created, updated=updated, filename=filename)
 
@@ -460,8 +460,8 @@ def import_credentials_csv(*, actor=None, content: bytes | str, filename: str = 
         cred.verified_at = now if result else None
         cred.verified_by = actor if result else None
         cred.save()
-        record(action="credential.imported", obj=cred, summary=f"{ctype.code} of {staff.employee_number} imported from {filename}",
+        record(actor=actor, action="credential.imported", obj=cred, summary=f"{ctype.code} of {staff.employee_number} imported from {filename}",
                changes=diff(before_snapshot, snapshot(cred)))
-    record(action="credentials.imported", object_type="import", object_id=filename,
+    record(actor=actor, action="credentials.imported", object_type="import", object_id=filename,
            summary=f"Imported {filename}: {created} credentials added, {updated} updated")
     return ImportResult(created=created, updated=updated, filename=filename)

@@ -43,8 +43,19 @@ def _encounters() -> pd.DataFrame:
         ("E11", "P2", "ED", "emergency", "2024-01-03 10:00", "2024-01-03 16:00", "home", False),
         ("E12", "P9", "OPD", "outpatient", "2024-01-02 09:00", "2024-01-02 10:00", "home", False),
     ]
-    df = pd.DataFrame(rows, columns=["encounter_id", "patient_id", "unit", "encounter_class", "admit_time",
-                                     "discharge_time", "discharge_disposition", "left_without_being_seen"])
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "encounter_id",
+            "patient_id",
+            "unit",
+            "encounter_class",
+            "admit_time",
+            "discharge_time",
+            "discharge_disposition",
+            "left_without_being_seen",
+        ],
+    )
     df["facility"] = "H"
     df["admit_time"] = pd.to_datetime(df["admit_time"])
     df["discharge_time"] = pd.to_datetime(df["discharge_time"])
@@ -203,22 +214,33 @@ def test_every_reported_kpi_has_a_complete_written_definition(rows):
 
 
 def _one_encounter(stays: list[tuple[str, str, str | None]], admit: str, discharge: str | None):
-    enc = pd.DataFrame({
-        "encounter_id": ["X"], "patient_id": ["P"], "facility": ["H"], "unit": [stays[-1][0]],
-        "encounter_class": ["inpatient"], "admit_time": [T(admit)],
-        "discharge_time": [T(discharge) if discharge else pd.NaT],
-    })
-    st = pd.DataFrame({
-        "encounter_id": ["X"] * len(stays), "unit": [s[0] for s in stays],
-        "start_time": [T(s[1]) for s in stays], "end_time": [T(s[2]) if s[2] else pd.NaT for s in stays],
-    })
+    enc = pd.DataFrame(
+        {
+            "encounter_id": ["X"],
+            "patient_id": ["P"],
+            "facility": ["H"],
+            "unit": [stays[-1][0]],
+            "encounter_class": ["inpatient"],
+            "admit_time": [T(admit)],
+            "discharge_time": [T(discharge) if discharge else pd.NaT],
+        }
+    )
+    st = pd.DataFrame(
+        {
+            "encounter_id": ["X"] * len(stays),
+            "unit": [s[0] for s in stays],
+            "start_time": [T(s[1]) for s in stays],
+            "end_time": [T(s[2]) if s[2] else pd.NaT for s in stays],
+        }
+    )
     return enc, st
 
 
 def test_transfer_at_exactly_midnight_counts_once_in_the_unit_left():
     enc, st = _one_encounter(
         [("ICU", "2024-01-01 10:00", "2024-01-03 00:00"), ("WARD", "2024-01-03 00:00", "2024-01-04 08:00")],
-        "2024-01-01 10:00", "2024-01-04 08:00",
+        "2024-01-01 10:00",
+        "2024-01-04 08:00",
     )
     r = compute_kpis(enc, st, start="2024-01-01", end="2024-01-04", grains=("day",))
     # Midnight closing Jan 2 (= Jan 3 00:00): the patient is leaving ICU, not yet in WARD.
@@ -236,19 +258,32 @@ def test_open_stay_counts_through_the_end_of_the_range():
     row = pick(r, "average_daily_census", "week", "2024-01-01", "ICU")
     assert (row.numerator, row.denominator) == (5, 5)
     assert value(r, "discharges", unit="ICU") == 0
-    assert value(r, "average_length_of_stay", unit="ICU") != value(r, "average_length_of_stay", unit="ICU")  # NaN
+    assert value(r, "average_length_of_stay", unit="ICU") != value(
+        r, "average_length_of_stay", unit="ICU"
+    )  # NaN
 
 
 def _readmission_case(second_admit: str, disposition: str = "home", as_of: str = "2024-03-01"):
-    enc = pd.DataFrame({
-        "encounter_id": ["A", "B"], "patient_id": ["P", "P"], "facility": ["H", "H"], "unit": ["WARD", "WARD"],
-        "encounter_class": ["inpatient", "inpatient"],
-        "admit_time": [T("2024-01-01 08:00"), T(second_admit)],
-        "discharge_time": [T("2024-01-01 10:00"), T(second_admit) + pd.Timedelta(hours=5)],
-        "discharge_disposition": [disposition, "home"],
-    })
-    st = pd.DataFrame({"encounter_id": ["A", "B"], "unit": ["WARD", "WARD"],
-                       "start_time": enc["admit_time"], "end_time": enc["discharge_time"]})
+    enc = pd.DataFrame(
+        {
+            "encounter_id": ["A", "B"],
+            "patient_id": ["P", "P"],
+            "facility": ["H", "H"],
+            "unit": ["WARD", "WARD"],
+            "encounter_class": ["inpatient", "inpatient"],
+            "admit_time": [T("2024-01-01 08:00"), T(second_admit)],
+            "discharge_time": [T("2024-01-01 10:00"), T(second_admit) + pd.Timedelta(hours=5)],
+            "discharge_disposition": [disposition, "home"],
+        }
+    )
+    st = pd.DataFrame(
+        {
+            "encounter_id": ["A", "B"],
+            "unit": ["WARD", "WARD"],
+            "start_time": enc["admit_time"],
+            "end_time": enc["discharge_time"],
+        }
+    )
     r = compute_kpis(enc, st, start="2024-01-01", end="2024-01-01", as_of=as_of, grains=("day",))
     return pick(r, "readmission_rate_30d", "day", "2024-01-01", "WARD")
 
@@ -273,8 +308,15 @@ def test_discharges_without_thirty_days_of_follow_up_are_not_index_admissions():
 
 
 def test_levels_grains_and_kpis_can_be_narrowed_without_changing_the_figures(rows):
-    narrow = compute_kpis(_encounters(), _stays(), BEDS, **RANGE, levels=("facility",), grains=("week",),
-                          kpis=("occupancy_pct", "ed_los_p90_minutes"))
+    narrow = compute_kpis(
+        _encounters(),
+        _stays(),
+        BEDS,
+        **RANGE,
+        levels=("facility",),
+        grains=("week",),
+        kpis=("occupancy_pct", "ed_los_p90_minutes"),
+    )
     assert set(narrow.kpi) == {"occupancy_pct", "ed_los_p90_minutes"}
     assert narrow.unit.isna().all() and set(narrow.grain) == {"week"}
     assert value(narrow, "occupancy_pct") == value(rows, "occupancy_pct")

@@ -14,7 +14,9 @@ from .test_kpi_hand_computed import BEDS, RANGE, _encounters, _stays
 
 
 def _sorted(df: pd.DataFrame) -> pd.DataFrame:
-    return df.sort_values(["grain", "kpi", "facility", "unit", "period"], na_position="first").reset_index(drop=True)
+    return df.sort_values(["grain", "kpi", "facility", "unit", "period"], na_position="first").reset_index(
+        drop=True
+    )
 
 
 def test_csv_and_parquet_files_give_the_same_rows_as_dataframes(tmp_path: Path):
@@ -23,7 +25,8 @@ def test_csv_and_parquet_files_give_the_same_rows_as_dataframes(tmp_path: Path):
     enc.to_csv(tmp_path / "enc.csv", index=False)
     st.to_csv(tmp_path / "stays.csv", index=False)
     pd.DataFrame({"facility": ["H", "H"], "unit": ["ICU", "WARD"], "staffed_beds": [2, 4]}).to_csv(
-        tmp_path / "beds.csv", index=False)
+        tmp_path / "beds.csv", index=False
+    )
     from_csv = compute_kpis(tmp_path / "enc.csv", str(tmp_path / "stays.csv"), tmp_path / "beds.csv", **RANGE)
     pd.testing.assert_frame_equal(_sorted(from_csv), expected)
 
@@ -70,9 +73,20 @@ def test_missing_required_column_is_named():
 
 
 def test_stay_of_an_unknown_encounter_is_refused():
-    st = pd.concat([_stays(), pd.DataFrame({"encounter_id": ["E99"], "unit": ["ICU"],
-                                            "start_time": [pd.Timestamp("2024-01-02")],
-                                            "end_time": [pd.NaT]})], ignore_index=True)
+    st = pd.concat(
+        [
+            _stays(),
+            pd.DataFrame(
+                {
+                    "encounter_id": ["E99"],
+                    "unit": ["ICU"],
+                    "start_time": [pd.Timestamp("2024-01-02")],
+                    "end_time": [pd.NaT],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     with pytest.raises(KpiInputError, match="E99") as err:
         compute_kpis(_encounters(), st, **RANGE)
     assert (err.value.source, err.value.row) == ("unit_stays", 9)
@@ -97,6 +111,8 @@ def test_missing_file_is_named(tmp_path: Path):
 
 def test_progress_is_reported_to_the_end():
     seen = []
-    compute_kpis(_encounters(), _stays(), BEDS, **RANGE, on_progress=lambda k, n, label: seen.append((k, n, label)))
+    compute_kpis(
+        _encounters(), _stays(), BEDS, **RANGE, on_progress=lambda k, n, label: seen.append((k, n, label))
+    )
     assert seen[0][0] == 1 and seen[-1] == (seen[-1][1], seen[-1][1], "done")
     assert [k for k, _, _ in seen] == sorted(k for k, _, _ in seen)

@@ -44,7 +44,9 @@ def _assert_same_rows(a: pd.DataFrame, b: pd.DataFrame) -> None:
     for col in ("numerator", "denominator", "value"):
         x, y = merged[f"{col}_duckdb"].to_numpy(float), merged[f"{col}_pandas"].to_numpy(float)
         bad = ~np.isclose(x, y, rtol=1e-9, atol=1e-9, equal_nan=True)
-        assert not bad.any(), f"{col} differs:\n{merged.loc[bad, KEY + [f'{col}_duckdb', f'{col}_pandas']].head()}"
+        assert not bad.any(), (
+            f"{col} differs:\n{merged.loc[bad, KEY + [f'{col}_duckdb', f'{col}_pandas']].head()}"
+        )
 
 
 def test_both_implementations_agree_on_the_hand_computed_week():

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from carehelm.engines.kpi import compute_kpis
-from carehelm.engines.simulation import ED, ENCOUNTER_COLUMNS, HospitalConfig, simulate
+from carehelm.engines.simulation import ED, ENCOUNTER_COLUMNS, HospitalConfig, UnitConfig, simulate
 
 DAYS = 90
 
@@ -61,8 +61,11 @@ def test_no_bed_is_given_to_two_patients_at_once(run):
     s = run.unit_stays[run.unit_stays.unit != ED].copy()
     s["end_time"] = s.end_time.fillna(pd.Timestamp("2100-01-01"))
     s = s.sort_values(["unit", "room", "bed", "start_time", "end_time"], na_position="first")
-    same_bed = (s.unit.eq(s.unit.shift()) & s.room.eq(s.room.shift())
-                & (s.bed.eq(s.bed.shift()) | (s.bed.isna() & s.bed.shift().isna())))
+    same_bed = (
+        s.unit.eq(s.unit.shift())
+        & s.room.eq(s.room.shift())
+        & (s.bed.eq(s.bed.shift()) | (s.bed.isna() & s.bed.shift().isna()))
+    )
     overlap = same_bed & (s.start_time < s.end_time.shift())
     assert not overlap.any(), s[overlap | overlap.shift(-1, fill_value=False)].head()
 
@@ -152,8 +155,16 @@ def test_cancelled_visits_are_not_encounters(run):
 
 
 def test_rates_are_plausible_for_a_general_hospital(run):
-    rows = compute_kpis(run.encounters, run.unit_stays, run.staffed_beds, grains=("month",),
-                        levels=("facility",), start="2024-01-01", end="2024-03-31", as_of="2024-03-31 00:00")
+    rows = compute_kpis(
+        run.encounters,
+        run.unit_stays,
+        run.staffed_beds,
+        grains=("month",),
+        levels=("facility",),
+        start="2024-01-01",
+        end="2024-03-31",
+        as_of="2024-03-31 00:00",
+    )
     # Sum numerators and denominators over the months of follow-up-complete data.
     total = rows.groupby("kpi")[["numerator", "denominator"]].sum()
 
@@ -173,10 +184,43 @@ def test_rates_are_plausible_for_a_general_hospital(run):
 
 
 def test_winter_brings_more_ed_arrivals_than_summer():
-    r = simulate(HospitalConfig(days=366, seed=3, maternity_per_day=0, elective_per_weekday=0,
-                                adult_admit_prob=0.0, child_admit_prob=0.0, observation_prob=0.0))
+    r = simulate(
+        HospitalConfig(
+            days=366,
+            seed=3,
+            maternity_per_day=0,
+            elective_per_weekday=0,
+            adult_admit_prob=0.0,
+            child_admit_prob=0.0,
+            observation_prob=0.0,
+        )
+    )
     ed = r.encounters[r.encounters.encounter_class == "emergency"]
     month = ed.arrival_time.dt.month
     assert (month == 1).sum() > 1.2 * (month == 7).sum()
     hour = ed.arrival_time.dt.hour
     assert (hour == 11).sum() > 2.5 * (hour == 4).sum()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"days": 0}, "days"),
+        ({"adult_admit_mix": (("CARDIO", 1.0),)}, "CARDIO"),
+        ({"units": (UnitConfig(ED, "ed", 0), UnitConfig("ICU", "icu", 4, 48, 0.5))}, "THEATRE"),
+    ],
+)
+def test_a_configuration_the_model_cannot_run_is_refused_by_name(change, message):
+    with pytest.raises(ValueError, match=message):
+        HospitalConfig(**change)
+
+
+def test_a_bed_unit_without_beds_is_refused():
+    units = tuple(
+        UnitConfig(u.name, u.kind, 0, u.los_median_hours, u.los_sigma, u.beds_per_room)
+        if u.name == "ICU"
+        else u
+        for u in HospitalConfig().units
+    )
+    with pytest.raises(ValueError, match=r"units\[ICU\]\.beds"):
+        HospitalConfig(units=units)

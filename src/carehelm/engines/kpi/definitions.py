@@ -89,8 +89,13 @@ _ALL = (
         denominator="None (a count).",
         exclusions="Emergency and outpatient encounters. Stays that begin and end on the same "
         "day (0 at every midnight).",
-        source_fields=("unit_stays.unit", "unit_stays.start_time", "unit_stays.end_time",
-                       "encounters.encounter_class", "encounters.facility"),
+        source_fields=(
+            "unit_stays.unit",
+            "unit_stays.start_time",
+            "unit_stays.end_time",
+            "encounters.encounter_class",
+            "encounters.facility",
+        ),
         unit_of_measure="patients",
         grains=("day",),
     ),
@@ -100,8 +105,12 @@ _ALL = (
         numerator="Patient days: the sum of the midnight censuses of the days of the period.",
         denominator="Days of the period inside the requested range.",
         exclusions="As for midnight census.",
-        source_fields=("unit_stays.unit", "unit_stays.start_time", "unit_stays.end_time",
-                       "encounters.encounter_class"),
+        source_fields=(
+            "unit_stays.unit",
+            "unit_stays.start_time",
+            "unit_stays.end_time",
+            "encounters.encounter_class",
+        ),
         unit_of_measure="patients per day",
     ),
     KpiDefinition(
@@ -169,13 +178,17 @@ _ALL = (
         title="30-day all-cause readmission rate",
         numerator="Index discharges followed by any inpatient admission of the same patient "
         "with index discharge_time < admit_time <= discharge_time + 30 days.",
-        denominator="Index discharges: inpatient discharges of the period, counted in the unit "
-        "of discharge.",
+        denominator="Index discharges: inpatient discharges of the period, counted in the unit of discharge.",
         exclusions="Index: discharged dead, transferred to another acute hospital, left against "
         "medical advice; follow-up incomplete (discharge_time + 30 days after as_of). Planned "
         "readmissions are not identifiable and are counted.",
-        source_fields=("encounters.patient_id", "encounters.admit_time", "encounters.discharge_time",
-                       "encounters.discharge_disposition", "encounters.encounter_class"),
+        source_fields=(
+            "encounters.patient_id",
+            "encounters.admit_time",
+            "encounters.discharge_time",
+            "encounters.discharge_disposition",
+            "encounters.encounter_class",
+        ),
         unit_of_measure="%",
     ),
     KpiDefinition(
@@ -185,8 +198,12 @@ _ALL = (
         "interpolation between order statistics.",
         denominator="ED visits arriving in the period that have departed and were seen.",
         exclusions="Visits still in the ED; visits that left without being seen.",
-        source_fields=("encounters.arrival_time", "encounters.departure_time",
-                       "encounters.left_without_being_seen", "encounters.unit"),
+        source_fields=(
+            "encounters.arrival_time",
+            "encounters.departure_time",
+            "encounters.left_without_being_seen",
+            "encounters.unit",
+        ),
         unit_of_measure="minutes",
     ),
     KpiDefinition(
@@ -196,8 +213,12 @@ _ALL = (
         "linear interpolation between order statistics.",
         denominator="ED visits arriving in the period that have departed and were seen.",
         exclusions="Visits still in the ED; visits that left without being seen.",
-        source_fields=("encounters.arrival_time", "encounters.departure_time",
-                       "encounters.left_without_being_seen", "encounters.unit"),
+        source_fields=(
+            "encounters.arrival_time",
+            "encounters.departure_time",
+            "encounters.left_without_being_seen",
+            "encounters.unit",
+        ),
         unit_of_measure="minutes",
     ),
     KpiDefinition(
@@ -206,8 +227,7 @@ _ALL = (
         numerator="ED visits arriving in the period flagged left_without_being_seen.",
         denominator="All ED visits arriving in the period.",
         exclusions="None.",
-        source_fields=("encounters.arrival_time", "encounters.left_without_being_seen",
-                       "encounters.unit"),
+        source_fields=("encounters.arrival_time", "encounters.left_without_being_seen", "encounters.unit"),
         unit_of_measure="%",
     ),
     KpiDefinition(

@@ -26,7 +26,7 @@ from .definitions import (
     KPI_DEFINITIONS,
     READMISSION_WINDOW_DAYS,
 )
-from .sources import KpiInputError, load_sources
+from .sources import KpiInputError, fetch_row, load_sources
 
 GRAINS = ("day", "week", "month")
 LEVELS = ("facility", "unit")
@@ -126,19 +126,22 @@ def _range(
     con: duckdb.DuckDBPyConnection, start: Any, end: Any, as_of: Any
 ) -> tuple[dt.datetime, dt.date, dt.date]:
     if as_of is None:
-        row = con.execute("""
+        row = fetch_row(
+            con,
+            """
             SELECT greatest(
                 (SELECT max(greatest(admit_time, coalesce(discharge_time, admit_time),
                                      coalesce(departure_time, admit_time))) FROM enc),
                 (SELECT max(greatest(start_time, coalesce(end_time, start_time))) FROM stays))
-        """).fetchone()
+        """,
+        )
         if row[0] is None:
             raise KpiInputError("encounters", "no encounters")
         as_of_ts = pd.Timestamp(row[0]).to_pydatetime()
     else:
         as_of_ts = pd.Timestamp(as_of).to_pydatetime()
     if start is None:
-        first = con.execute("SELECT min(CAST(admit_time AS DATE)) FROM enc").fetchone()[0]
+        first = fetch_row(con, "SELECT min(CAST(admit_time AS DATE)) FROM enc")[0]
         if first is None:
             raise KpiInputError("encounters", "no encounters")
         start_d = first
@@ -151,7 +154,10 @@ def _range(
 
 
 def _build_daily(
-    con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, as_of: dt.datetime,
+    con: duckdb.DuckDBPyConnection,
+    start: dt.date,
+    end: dt.date,
+    as_of: dt.datetime,
     progress: Callable[[int], None],
 ) -> None:
     s, e = f"DATE '{start.isoformat()}'", f"DATE '{end.isoformat()}'"
@@ -245,7 +251,7 @@ def _build_daily(
     """)
     # Which units report which KPI families is decided on all the data, not on the range, so a
     # quiet month still shows a zero rather than a missing unit.
-    con.execute(f"""
+    con.execute("""
         CREATE TEMP TABLE units AS
         SELECT facility, unit, bool_or(bedded) AS bedded, bool_or(emergency) AS emergency,
                max(staffed_beds) AS staffed_beds
@@ -284,8 +290,12 @@ _GRAIN_TRUNC = {"day": "day", "week": "week", "month": "month"}
 
 
 def _emit(
-    con: duckdb.DuckDBPyConnection, grains: tuple[str, ...], levels: tuple[str, ...],
-    wanted: tuple[str, ...], start: dt.date, end: dt.date,
+    con: duckdb.DuckDBPyConnection,
+    grains: tuple[str, ...],
+    levels: tuple[str, ...],
+    wanted: tuple[str, ...],
+    start: dt.date,
+    end: dt.date,
 ) -> pd.DataFrame:
     s, e = f"DATE '{start.isoformat()}'", f"DATE '{end.isoformat()}'"
     level_rows = []
@@ -311,7 +321,8 @@ def _emit(
     if not level_rows or not grains:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     con.execute("CREATE TEMP TABLE level_daily AS " + " UNION ALL ".join(level_rows))
-    per_grain = " UNION ALL ".join(f"""
+    per_grain = " UNION ALL ".join(
+        f"""
         SELECT '{g}' AS grain, CAST(date_trunc('{_GRAIN_TRUNC[g]}', day) AS DATE) AS period, level,
                facility, unit, bool_or(bedded) AS bedded, bool_or(emergency) AS emergency,
                bool_or(has_beds) AS has_beds, count(*) AS days,
@@ -320,7 +331,9 @@ def _emit(
                sum(transfers_in) AS transfers_in, sum(transfers_out) AS transfers_out,
                sum(index_n) AS index_n, sum(readmit_n) AS readmit_n, sum(ed_arrivals) AS ed_arrivals,
                sum(ed_lwbs) AS ed_lwbs, sum(turnover_n) AS turnover_n
-        FROM level_daily GROUP BY ALL""" for g in grains)
+        FROM level_daily GROUP BY ALL"""
+        for g in grains
+    )
     con.execute("CREATE TEMP TABLE agg AS " + per_grain)
 
     def ratio(num: str, den: str, scale: str = "") -> str:
@@ -337,31 +350,40 @@ def _emit(
         "average_length_of_stay": ("los_days", "discharges", ratio("los_days", "discharges"), "bedded"),
         "readmission_rate_30d": ("readmit_n", "index_n", ratio("readmit_n", "index_n", "100.0 * "), "bedded"),
         "ed_lwbs_rate": ("ed_lwbs", "ed_arrivals", ratio("ed_lwbs", "ed_arrivals", "100.0 * "), "emergency"),
-        "bed_turnover": ("turnover_n", "bed_days / days", ratio("turnover_n", "(bed_days / days)"),
-                         "has_beds"),
+        "bed_turnover": (
+            "turnover_n",
+            "bed_days / days",
+            ratio("turnover_n", "(bed_days / days)"),
+            "has_beds",
+        ),
     }
     parts = [
         f"""SELECT grain, period, facility, unit, '{name}' AS kpi, CAST({num} AS DOUBLE) AS numerator,
                    CAST({den} AS DOUBLE) AS denominator, CAST({value} AS DOUBLE) AS value
             FROM agg WHERE {cond}"""
-        for name, (num, den, value, cond) in selects.items() if name in wanted
+        for name, (num, den, value, cond) in selects.items()
+        if name in wanted
     ]
     ed_stats = [k for k in ("ed_los_median_minutes", "ed_los_p90_minutes") if k in wanted]
     if ed_stats:
-        sets = []
+        # Units are never empty (checked on input), so a NULL unit marks the facility level.
+        keep = []
         if "facility" in levels:
-            sets.append("(period, facility)")
+            keep.append("unit IS NULL")
         if "unit" in levels:
-            sets.append("(period, facility, unit)")
-        ed_sql = " UNION ALL ".join(f"""
+            keep.append("unit IS NOT NULL")
+        ed_sql = " UNION ALL ".join(
+            f"""
             SELECT '{g}' AS grain, CAST(date_trunc('{_GRAIN_TRUNC[g]}', arrival_time) AS DATE) AS period,
                    facility, unit, count(*) AS n,
                    quantile_cont(los, 0.5) AS median, quantile_cont(los, 0.9) AS p90
             FROM (SELECT facility, unit, arrival_time, epoch(departure_time - arrival_time) / 60.0 AS los
                   FROM enc WHERE cls = 'emergency' AND NOT lwbs AND departure_time IS NOT NULL
                     AND CAST(arrival_time AS DATE) BETWEEN {s} AND {e})
-            GROUP BY GROUPING SETS ({', '.join(sets)})""" for g in grains)
-        con.execute("CREATE TEMP TABLE ed_stats AS " + ed_sql)
+            GROUP BY GROUPING SETS ((period, facility), (period, facility, unit))"""
+            for g in grains
+        )
+        con.execute(f"CREATE TEMP TABLE ed_stats AS SELECT * FROM ({ed_sql}) WHERE {' OR '.join(keep)}")
         for k, col in (("ed_los_median_minutes", "median"), ("ed_los_p90_minutes", "p90")):
             if k in wanted:
                 parts.append(f"""SELECT grain, period, facility, unit, '{k}', NULL::DOUBLE, CAST(n AS DOUBLE),
@@ -372,7 +394,7 @@ def _emit(
     df = con.execute(f"""
         SELECT grain, strftime(period, '%Y-%m-%d') AS period, facility, unit, kpi, numerator,
                denominator, value
-        FROM ({' UNION ALL '.join(parts)})
+        FROM ({" UNION ALL ".join(parts)})
         ORDER BY {order}, kpi, facility, unit NULLS FIRST, period
     """).df()
     df["unit"] = df["unit"].astype(object).where(df["unit"].notna(), None)

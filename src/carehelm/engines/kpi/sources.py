@@ -28,10 +28,20 @@ import pandas as pd
 from .definitions import ENCOUNTER_CLASSES
 
 ENCOUNTER_REQUIRED = (
-    "encounter_id", "patient_id", "facility", "unit", "encounter_class", "admit_time", "discharge_time",
+    "encounter_id",
+    "patient_id",
+    "facility",
+    "unit",
+    "encounter_class",
+    "admit_time",
+    "discharge_time",
 )
 ENCOUNTER_OPTIONAL = (
-    "admit_source", "discharge_disposition", "arrival_time", "departure_time", "left_without_being_seen",
+    "admit_source",
+    "discharge_disposition",
+    "arrival_time",
+    "departure_time",
+    "left_without_being_seen",
 )
 STAY_REQUIRED = ("encounter_id", "unit", "start_time", "end_time")
 STAY_OPTIONAL = ("bed",)
@@ -119,27 +129,43 @@ def _require(src: _Source, required: tuple[str, ...]) -> None:
             raise KpiInputError(src.label, "required column is missing", field=col)
 
 
+def fetch_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple:
+    """The first row of a query that always returns one (an aggregate, or a row known to exist)."""
+    row = con.execute(sql, params or []).fetchone()
+    assert row is not None, sql
+    return row
+
+
 def _first_problem(con: duckdb.DuckDBPyConnection, src: _Source, checks: list[tuple[str, str, str]]) -> None:
     """Raise for the first row failing one of ``checks`` = [(field, sql condition, message)]."""
     if not checks:
         return
-    case = "CASE " + " ".join(
-        f"WHEN {cond} THEN {_quote_literal(field + chr(31) + msg)}" for field, cond, msg in checks
-    ) + " END"
+    case = (
+        "CASE "
+        + " ".join(f"WHEN {cond} THEN {_quote_literal(field + chr(31) + msg)}" for field, cond, msg in checks)
+        + " END"
+    )
     # Cheap parallel existence test first; row numbers (a sequential pass) only when needed.
     hit = con.execute(f"SELECT 1 FROM {src.relation} WHERE ({case}) IS NOT NULL LIMIT 1").fetchone()
     if hit is None:
         return
-    rn, problem = con.execute(
+    rn, problem = fetch_row(
+        con,
         f"SELECT rn, problem FROM (SELECT row_number() OVER () AS rn, {case} AS problem "
-        f"FROM {src.relation}) WHERE problem IS NOT NULL ORDER BY rn LIMIT 1"
-    ).fetchone()
+        f"FROM {src.relation}) WHERE problem IS NOT NULL ORDER BY rn LIMIT 1",
+    )
     field, msg = problem.split(chr(31))
     raise src.error(msg, row=int(rn), field=field)
 
 
-_NATIVE_TIME_TYPES = ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "DATE",
-                      "TIMESTAMP WITH TIME ZONE")
+_NATIVE_TIME_TYPES = (
+    "TIMESTAMP",
+    "TIMESTAMP_S",
+    "TIMESTAMP_MS",
+    "TIMESTAMP_NS",
+    "DATE",
+    "TIMESTAMP WITH TIME ZONE",
+)
 
 
 class _Exprs:
@@ -168,8 +194,11 @@ class _Exprs:
     def time_check(self, col: str) -> tuple[str, str, str]:
         if self._native_time(col):
             return (col, "false", "not a date-time")
-        return (col, f"{col} IS NOT NULL AND TRIM(CAST({col} AS VARCHAR)) <> '' "
-                     f"AND {self.time(col)} IS NULL", "not a date-time")
+        return (
+            col,
+            f"{col} IS NOT NULL AND TRIM(CAST({col} AS VARCHAR)) <> '' AND {self.time(col)} IS NULL",
+            "not a date-time",
+        )
 
     def text(self, col: str | None) -> str:
         if col is None or col not in self.types:
@@ -210,8 +239,11 @@ def load_sources(
         ("patient_id", "patient_id IS NULL", "missing"),
         ("facility", f"{ex.text('facility')} IS NULL", "missing"),
         ("unit", f"{ex.text('unit')} IS NULL", "missing"),
-        ("encounter_class", f"lower(trim({ex.text('encounter_class')})) NOT IN ({classes}) "
-         "OR encounter_class IS NULL", f"expected one of {', '.join(ENCOUNTER_CLASSES)}"),
+        (
+            "encounter_class",
+            f"lower(trim({ex.text('encounter_class')})) NOT IN ({classes}) OR encounter_class IS NULL",
+            f"expected one of {', '.join(ENCOUNTER_CLASSES)}",
+        ),
         ("admit_time", f"{ex.time('admit_time')} IS NULL", "missing or not a date-time"),
         ex.time_check("discharge_time"),
         ("discharge_time", f"{ex.time('discharge_time')} < {ex.time('admit_time')}", "before admit_time"),
@@ -224,11 +256,14 @@ def load_sources(
         arrival = ex.time("arrival_time") if "arrival_time" in present else ex.time("admit_time")
         enc_checks.append(("departure_time", f"{ex.time('departure_time')} < {arrival}", "before arrival"))
     if "left_without_being_seen" in present and enc_types["left_without_being_seen"].upper() != "BOOLEAN":
-        enc_checks.append((
-            "left_without_being_seen",
-            f"left_without_being_seen IS NOT NULL AND lower(trim(CAST(left_without_being_seen AS VARCHAR))) "
-            f"NOT IN ({flag_words})", "expected true/false",
-        ))
+        enc_checks.append(
+            (
+                "left_without_being_seen",
+                f"left_without_being_seen IS NOT NULL AND lower(trim(CAST(left_without_being_seen AS VARCHAR))) "
+                f"NOT IN ({flag_words})",
+                "expected true/false",
+            )
+        )
     _first_problem(con, enc, enc_checks)
 
     stay_checks = [
@@ -244,32 +279,34 @@ def load_sources(
     # sources; letting DuckDB reorder from here on saves time and memory.
     con.execute("SET preserve_insertion_order = false")
     # Join keys must have one type on both sides; fall back to text when the sources differ.
-    id_type = enc_types["encounter_id"] if enc_types["encounter_id"] == stay_types["encounter_id"] else "VARCHAR"
+    id_type = (
+        enc_types["encounter_id"] if enc_types["encounter_id"] == stay_types["encounter_id"] else "VARCHAR"
+    )
     opt = {c: (c if c in present else None) for c in ENCOUNTER_OPTIONAL}
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE enc AS SELECT
             CAST(encounter_id AS {id_type}) AS encounter_id,
             patient_id,
-            {ex.text('facility')} AS facility,
-            {ex.text('unit')} AS unit,
-            lower(trim({ex.text('encounter_class')})) AS cls,
-            {ex.time('admit_time')} AS admit_time,
-            {ex.time('discharge_time')} AS discharge_time,
-            {ex.text(opt['admit_source'])} AS admit_source,
-            lower(trim({ex.text(opt['discharge_disposition'])})) AS disposition,
-            coalesce({ex.time(opt['arrival_time'])}, {ex.time('admit_time')}) AS arrival_time,
-            coalesce({ex.time(opt['departure_time'])}, {ex.time('discharge_time')}) AS departure_time,
-            {ex.flag(opt['left_without_being_seen'])} AS lwbs
+            {ex.text("facility")} AS facility,
+            {ex.text("unit")} AS unit,
+            lower(trim({ex.text("encounter_class")})) AS cls,
+            {ex.time("admit_time")} AS admit_time,
+            {ex.time("discharge_time")} AS discharge_time,
+            {ex.text(opt["admit_source"])} AS admit_source,
+            lower(trim({ex.text(opt["discharge_disposition"])})) AS disposition,
+            coalesce({ex.time(opt["arrival_time"])}, {ex.time("admit_time")}) AS arrival_time,
+            coalesce({ex.time(opt["departure_time"])}, {ex.time("discharge_time")}) AS departure_time,
+            {ex.flag(opt["left_without_being_seen"])} AS lwbs
         FROM {enc.relation}
     """)
     bed_col = sx.text("bed")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE stays AS SELECT
             CAST(encounter_id AS {id_type}) AS encounter_id,
-            {sx.text('unit')} AS unit,
+            {sx.text("unit")} AS unit,
             {bed_col} AS bed,
-            {sx.time('start_time')} AS start_time,
-            {sx.time('end_time')} AS end_time
+            {sx.time("start_time")} AS start_time,
+            {sx.time("end_time")} AS end_time
         FROM {stays.relation}
     """)
     dup = con.execute(
@@ -291,43 +328,60 @@ def _row_of(con: duckdb.DuckDBPyConnection, src: _Source, condition: str, value:
     """1-based row number, in the source's own order, of the nth row meeting ``condition``."""
     con.execute("SET preserve_insertion_order = true")
     try:
-        return int(con.execute(
-            f"SELECT rn FROM (SELECT row_number() OVER () AS rn, * FROM {src.relation}) "
-            f"WHERE {condition} ORDER BY rn LIMIT 1 OFFSET {nth - 1}", [value]
-        ).fetchone()[0])
+        return int(
+            fetch_row(
+                con,
+                f"SELECT rn FROM (SELECT row_number() OVER () AS rn, * FROM {src.relation}) "
+                f"WHERE {condition} ORDER BY rn LIMIT 1 OFFSET {nth - 1}",
+                [value],
+            )[0]
+        )
     finally:
         con.execute("SET preserve_insertion_order = false")
 
 
 def _load_beds(con: duckdb.DuckDBPyConnection, staffed_beds: Any) -> None:
     if staffed_beds is None:
-        staffed_beds = pd.DataFrame({"facility": pd.Series([], dtype=object),
-                                     "unit": pd.Series([], dtype=object),
-                                     "staffed_beds": pd.Series([], dtype="int64")})
+        staffed_beds = pd.DataFrame(
+            {
+                "facility": pd.Series([], dtype=object),
+                "unit": pd.Series([], dtype=object),
+                "staffed_beds": pd.Series([], dtype="int64"),
+            }
+        )
     elif isinstance(staffed_beds, Mapping):
         items = list(staffed_beds.items())
         for key, _ in items:
             if not (isinstance(key, tuple) and len(key) == 2):
                 raise KpiInputError("staffed_beds", f"key {key!r} must be a (facility, unit) pair")
-        staffed_beds = pd.DataFrame({
-            "facility": [k[0] for k, _ in items], "unit": [k[1] for k, _ in items],
-            "staffed_beds": [v for _, v in items],
-        }, dtype=object)
+        staffed_beds = pd.DataFrame(
+            {
+                "facility": [k[0] for k, _ in items],
+                "unit": [k[1] for k, _ in items],
+                "staffed_beds": [v for _, v in items],
+            },
+            dtype=object,
+        )
     beds = _register(con, "beds", staffed_beds, "staffed_beds")
     _require(beds, BEDS_REQUIRED)
     bx = _Exprs(_column_types(con, beds.relation), True)
-    _first_problem(con, beds, [
-        ("facility", f"{bx.text('facility')} IS NULL", "missing"),
-        ("unit", f"{bx.text('unit')} IS NULL", "missing"),
-        ("staffed_beds", "TRY_CAST(staffed_beds AS DOUBLE) IS NULL OR TRY_CAST(staffed_beds AS DOUBLE) <= 0",
-         "expected a positive number"),
-    ])
+    _first_problem(
+        con,
+        beds,
+        [
+            ("facility", f"{bx.text('facility')} IS NULL", "missing"),
+            ("unit", f"{bx.text('unit')} IS NULL", "missing"),
+            (
+                "staffed_beds",
+                "TRY_CAST(staffed_beds AS DOUBLE) IS NULL OR TRY_CAST(staffed_beds AS DOUBLE) <= 0",
+                "expected a positive number",
+            ),
+        ],
+    )
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE beds AS SELECT {bx.text('facility')} AS facility, {bx.text('unit')} AS unit,
+        CREATE OR REPLACE TEMP TABLE beds AS SELECT {bx.text("facility")} AS facility, {bx.text("unit")} AS unit,
             CAST(staffed_beds AS DOUBLE) AS staffed_beds FROM {beds.relation}
     """)
-    dup = con.execute(
-        "SELECT facility, unit FROM beds GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
-    ).fetchone()
+    dup = con.execute("SELECT facility, unit FROM beds GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchone()
     if dup is not None:
         raise KpiInputError(beds.label, f"unit {dup[1]!r} of {dup[0]!r} listed twice", field="unit")

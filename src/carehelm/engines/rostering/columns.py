@@ -73,12 +73,18 @@ class ColumnPool:
                         out.append(r)
         return out
 
-    def solve_master(self) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-        """LP optimum: (value, convexity duals per person, cover duals per row, column values)."""
+    def solve_master(self, fixed: dict | None = None) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        """LP optimum: (value, convexity duals per person, cover duals per row, column values).
+
+        ``fixed`` maps a person to the only schedule the LP may use for them (diving).
+        """
         E, R, n = self.idx.E, len(self.rows), len(self.columns)
         data, rows, cols = [], [], []
         cost = np.zeros(n + 2 * R)
+        upper = np.full(n + 2 * R, np.inf)
         for j, (e, sched) in enumerate(self.columns):
+            if fixed and e in fixed and fixed[e] != sched:
+                upper[j] = 0.0
             cost[j] = self.cost(e, sched)
             rows.append(e)
             cols.append(j)
@@ -97,7 +103,7 @@ class ColumnPool:
             cost[n + 2 * r] = under
             cost[n + 2 * r + 1] = over
         A = csc_matrix((data, (rows, cols)), shape=(E + R, n + 2 * R))
-        res = linprog(cost, A_eq=A, b_eq=b, bounds=(0, None), method="highs")
+        res = linprog(cost, A_eq=A, b_eq=b, bounds=np.column_stack([np.zeros(n + 2 * R), upper]), method="highs")
         if res.status != 0:
             raise RuntimeError(f"master LP failed: {res.message}")
         duals = res.eqlin.marginals
@@ -322,3 +328,59 @@ def restricted_master_milp(idx: ProblemIndex, pool: ColumnPool, hint: Grid, *, t
         if res.x[j] > 0.5:
             grid[e] = list(sched)
     return grid
+
+
+def dive(
+    idx: ProblemIndex,
+    pool: ColumnPool,
+    *,
+    deadline: float,
+    workers: int,
+    seed: int,
+    rounds_per_step: int = 2,
+) -> Grid | None:
+    """Price-and-dive: repeatedly fix the people whose LP schedule is (nearly) integral, or the
+    most-chosen schedule, and re-run a few pricing rounds for the others. Returns a roster, or
+    None if the deadline came first."""
+    fixed: dict[int, tuple[int, ...]] = {}
+    pricers = {e: Pricer(idx, pool, e) for e in range(idx.E)}
+    executor = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+    step = 0
+    try:
+        while len(fixed) < idx.E:
+            if time.monotonic() >= deadline:
+                return None
+            for _ in range(rounds_per_step):
+                lp_value, mu, pi, x = pool.solve_master(fixed)
+                free = [e for e in range(idx.E) if e not in fixed]
+                per = max(0.02, min(0.5, (deadline - time.monotonic()) / 8))
+                jobs = [(pricers[e], float(mu[e]), per, seed + step * 104729 + e) for e in free]
+                if executor is not None:
+                    results = list(executor.map(lambda j: j[0].price(pi, j[1], j[2], j[3]), jobs))
+                else:
+                    results = [p.price(pi, m, t, s) for p, m, t, s in jobs]
+                added = 0
+                for (p, *_rest), (found, _bound, _dt) in zip(jobs, results, strict=True):
+                    for sched in found:
+                        added += pool.add(p.e, sched)
+                if added == 0 or time.monotonic() >= deadline:
+                    break
+            lp_value, mu, pi, x = pool.solve_master(fixed)
+            step += 1
+            best_by_person: dict[int, tuple[float, tuple[int, ...]]] = {}
+            for j, (e, sched) in enumerate(pool.columns):
+                if e in fixed or j >= len(x):
+                    continue
+                if e not in best_by_person or x[j] > best_by_person[e][0]:
+                    best_by_person[e] = (float(x[j]), sched)
+            ranked = sorted(best_by_person.items(), key=lambda kv: -kv[1][0])
+            near = [(e, sched) for e, (val, sched) in ranked if val > 0.99]
+            if not near:
+                take = max(1, len(ranked) // 4)
+                near = [(e, sched) for e, (_v, sched) in ranked[:take]]
+            for e, sched in near:
+                fixed[e] = sched
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    return [list(fixed[e]) for e in range(idx.E)]

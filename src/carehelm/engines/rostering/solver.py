@@ -19,12 +19,13 @@ roster run after run (as long as the wall-clock guard, ``time_limit``, is not wh
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
@@ -33,6 +34,7 @@ from .formulation import Rectangle, SubModel
 from .index import OFF, Grid, ProblemIndex
 from .model import Problem, Roster, validate
 
+CONSTRUCT_CHUNK_DAYS = 28
 # Full models up to this many shift variables are built and solved whole (for the lower bound).
 FULL_MODEL_MAX_VARS = int(__import__("os").environ.get("ROSTER_FULL_MAX", "40000"))
 
@@ -113,21 +115,50 @@ class _Search:
 
     # -- 1. constructive start -------------------------------------------------------------
     def construct(self) -> Grid | None:
+        """Roster people one at a time; long horizons chunk by chunk (see :func:`_prefix_problem`)."""
         idx = self.idx
-        grid: Grid = [[OFF] * idx.H for _ in range(idx.E)]
         # Fewest options first: they have least room to fit around the others.
         order = sorted(range(idx.E), key=lambda e: (len(idx.allowed[e]), self.rng.random()))
-        per_person = max(0.05, min(1.0, 0.25 * self.clock.limit / max(1, idx.E)))
-        for e in order:
-            sub = SubModel(idx, grid, Rectangle([e], 0, idx.H))
-            if sub.infeasible:
-                return None
-            solver, status = self.run_cp(sub, per_person, workers=1)
-            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                solver, status = self.run_cp(sub, max(1.0, self.clock.remaining() / 4), workers=self.workers)
-                if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        chunk = CONSTRUCT_CHUNK_DAYS if idx.H > CONSTRUCT_CHUNK_DAYS + 28 else idx.H
+        ends = list(range(chunk, idx.H, chunk))
+        if ends and idx.H - ends[-1] < chunk:
+            ends.pop()  # a longer last chunk has room to land the totals inside their window
+        ends.append(idx.H)
+        grid: Grid = [[OFF] * idx.H for _ in range(idx.E)]
+        per_person = max(0.05, min(1.0, 0.2 * self.clock.limit / max(1, idx.E * len(ends))))
+        lo = 0
+        slack = max(s.paid for s in self.problem.shift_types)
+        for end in ends:
+            part = idx if end == idx.H else ProblemIndex(_prefix_problem(self.problem, end))
+            part_grid = [row[:end] for row in grid]
+            for e in order:
+                solved = None
+                # If the chunk alone is stuck, drop the scaled minimum, then reopen the whole prefix.
+                back = max(0, lo - chunk)
+                attempts = [(lo, False), (back, False), (0, False)]
+                if part is not idx:
+                    attempts.insert(1, (lo, True))
+                for start, relaxed in attempts:
+                    contract = part.contracts[e]
+                    if relaxed:
+                        part.contracts[e] = replace(contract, min_paid_minutes=max(0, contract.min_paid_minutes - slack))
+                    sub = SubModel(part, part_grid, Rectangle([e], start, end))
+                    part.contracts[e] = contract
+                    if sub.infeasible:
+                        continue
+                    solver, status = self.run_cp(sub, per_person, workers=1)
+                    if status == cp_model.UNKNOWN:
+                        budget = max(1.0, self.clock.remaining() / 8)
+                        solver, status = self.run_cp(sub, budget, workers=self.workers)
+                    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                        solved = sub.read(solver, part_grid)
+                        break
+                if solved is None:
                     return None
-            grid = sub.read(solver, grid)
+                part_grid = solved
+            for e in range(idx.E):
+                grid[e][:end] = part_grid[e]
+            lo = end
         return grid
 
     # -- 2. large-neighbourhood search -------------------------------------------------------
@@ -272,6 +303,55 @@ class _Search:
             loop()
         self.stats["lns_sizes"] = {a: round(v["size"], 1) for a, v in arms.items()}
 
+    # -- column generation: lower bound and a dived roster --------------------------------
+    def column_generation(self, cg_until: float, dive_until: float) -> bool:
+        """Run pricing until ``cg_until`` seconds remain, dive until ``dive_until`` remain.
+
+        Skipped (returns early) when one pricing round would eat more than a tenth of the
+        column-generation budget: then large-neighbourhood search is the better use of time.
+        """
+        from . import columns
+
+        clock = self.clock
+        budget = clock.remaining() - cg_until
+        if budget <= 0:
+            return False
+        t0 = time.monotonic()
+        probe = columns.Pricer(self.idx, columns.ColumnPool(self.idx), 0)
+        pool = columns.ColumnPool(self.idx)
+        for e in range(self.idx.E):
+            pool.add(e, tuple(self.best_grid[e]))
+        _, mu, pi, _x = pool.solve_master()
+        probe.pool = pool
+        probe.price(pi, float(mu[0]), 0.5, self.seed)
+        per_round = (time.monotonic() - t0) * self.idx.E / self.workers
+        self.stats["cg_round_estimate"] = round(per_round, 3)
+        if per_round > budget / 10:
+            return False
+
+        def on_bound(lb: int) -> None:
+            self.lower_bound = max(self.lower_bound or lb, lb)
+
+        deadline = time.monotonic() + budget
+        pool, bound, _lp, st = columns.generate(
+            self.idx,
+            self.best_grid,
+            deadline=deadline,
+            workers=self.workers,
+            seed=self.seed,
+            deterministic=self.clock.deterministic,
+            on_bound=on_bound,
+        )
+        self.stats.update(st)
+        if self.lower_bound is not None and self.best <= self.lower_bound:
+            return True
+        dive_deadline = time.monotonic() + max(0.0, clock.remaining() - dive_until)
+        grid = columns.dive(self.idx, pool, deadline=dive_deadline, workers=self.workers, seed=self.seed)
+        if grid is not None:
+            self.stats["dive_objective"] = self.idx.score(grid)
+            self.offer(grid, "dive")
+        return self.lower_bound is not None and self.best <= self.lower_bound
+
     # -- 3. the full model ------------------------------------------------------------------
     def full_model(self, budget: float) -> bool:
         """Solve the whole model hinted with the best roster; True if optimality was proven."""
@@ -294,6 +374,39 @@ class _Search:
         elif status == cp_model.INFEASIBLE:
             self.stats["full_model_infeasible"] = True
         return status == cp_model.OPTIMAL
+
+
+def _prefix_problem(problem: Problem, end: int) -> Problem:
+    """Days 0..end-1 of ``problem`` with the horizon-wide limits scaled to that share (plus one long
+    shift of slack), so a long horizon can be rostered chunk by chunk without running out of
+    minutes, weekends or shifts of a type before the end."""
+    H = problem.horizon_days
+    slack = max(s.paid for s in problem.shift_types)
+    staff = []
+    for p in problem.staff:
+        c = p.contract
+        # share of the person's available days (fixed days off excluded) that falls in the prefix
+        frac = max(1, end - sum(1 for d in p.days_off if d < end)) / max(1, H - len(p.days_off))
+        frac = min(1.0, frac)
+        contract = replace(
+            c,
+            min_paid_minutes=max(0, int(c.min_paid_minutes * frac) - slack),
+            max_paid_minutes=None if c.max_paid_minutes is None else int(c.max_paid_minutes * frac) + slack,
+            max_shifts_per_type={
+                s: min(n, math.ceil(n * frac) + 1) for s, n in c.max_shifts_per_type.items()
+            },
+            max_weekends=None if c.max_weekends is None else min(c.max_weekends, math.ceil(c.max_weekends * frac) + 1),
+        )
+        staff.append(replace(p, contract=contract, days_off=frozenset(d for d in p.days_off if d < end)))
+    return replace(
+        problem,
+        horizon_days=end,
+        staff=tuple(staff),
+        cover=tuple(c for c in problem.cover if c.day < end),
+        shift_on_requests=tuple(r for r in problem.shift_on_requests if r.day < end),
+        shift_off_requests=tuple(r for r in problem.shift_off_requests if r.day < end),
+        pinned=tuple(p for p in problem.pinned if p.day < end),
+    )
 
 
 def _shift_var_count(idx: ProblemIndex) -> int:
@@ -325,14 +438,17 @@ def solve(
         search.offer(grid, "construct")
 
     optimal = False
-    if _shift_var_count(idx) <= FULL_MODEL_MAX_VARS:
-        # A short full solve first: small instances are often proved optimal outright.
-        optimal = search.full_model(min(search.clock.remaining(), 0.15 * time_limit))
-        if not optimal:
-            search.lns(until=0.35 * time_limit)
-            optimal = search.full_model(search.clock.remaining())
-    else:
+    small = _shift_var_count(idx) <= FULL_MODEL_MAX_VARS
+    if small:
+        # Small instances are often proved optimal outright by CP-SAT on the full model.
+        optimal = search.full_model(min(search.clock.remaining(), 0.1 * time_limit))
+    if not optimal and search.clock.remaining() > 0.3 * time_limit:
+        optimal = search.column_generation(
+            cg_until=0.55 * time_limit, dive_until=0.3 * time_limit
+        )
+    if not optimal:
         search.lns(until=0.0)
+    optimal = optimal or (search.lower_bound is not None and search.best <= search.lower_bound)
 
     roster = idx.to_roster(search.best_grid)
     evaluation = evaluate(problem, roster)

@@ -30,12 +30,11 @@ from .model import HospitalModel
 from .output import ENCOUNTER_COLUMNS, STAY_COLUMNS, SimulationResult, build_result
 
 
-def simulate(config: HospitalConfig | None = None,
-             on_progress: Callable[[int, int], None] | None = None) -> SimulationResult:
+def simulate(
+    config: HospitalConfig | None = None, on_progress: Callable[[int, int], None] | None = None
+) -> SimulationResult:
     """Run the model for ``config.days`` days and return its encounters, stays and ADT stream."""
     config = config or HospitalConfig()
-    if config.days <= 0:
-        raise ValueError(f"days must be positive, got {config.days}")
     model = HospitalModel(config)
     model.run(on_progress)
     return build_result(config, model.encounters, model.events, model.rng)

@@ -39,8 +39,32 @@ def _default_units() -> tuple[UnitConfig, ...]:
 
 
 # Relative ED arrival rate by hour of day (0..23) and weekday (Monday = 0); both average to 1.
-ED_HOUR_PROFILE = (0.55, 0.45, 0.4, 0.35, 0.35, 0.4, 0.55, 0.8, 1.1, 1.35, 1.45, 1.45,
-                   1.4, 1.35, 1.3, 1.3, 1.3, 1.3, 1.3, 1.25, 1.15, 1.0, 0.85, 0.7)
+ED_HOUR_PROFILE = (
+    0.55,
+    0.45,
+    0.4,
+    0.35,
+    0.35,
+    0.4,
+    0.55,
+    0.8,
+    1.1,
+    1.35,
+    1.45,
+    1.45,
+    1.4,
+    1.35,
+    1.3,
+    1.3,
+    1.3,
+    1.3,
+    1.3,
+    1.25,
+    1.15,
+    1.0,
+    0.85,
+    0.7,
+)
 ED_WEEKDAY_PROFILE = (1.12, 1.03, 0.99, 0.98, 0.99, 0.94, 0.95)
 
 
@@ -71,7 +95,11 @@ class HospitalConfig:
     observation_median_hours: float = 16.0
     # Where admitted adults go from the ED (emergency surgery goes through theatre first).
     adult_admit_mix: tuple[tuple[str, float], ...] = (
-        ("MED", 0.70), ("SURG", 0.07), ("THEATRE", 0.08), ("ICU", 0.08), ("STEPDOWN", 0.07),
+        ("MED", 0.70),
+        ("SURG", 0.07),
+        ("THEATRE", 0.08),
+        ("ICU", 0.08),
+        ("STEPDOWN", 0.07),
     )
     # After theatre (elective and emergency surgery).
     post_theatre_mix: tuple[tuple[str, float], ...] = (("SURG", 0.85), ("STEPDOWN", 0.10), ("ICU", 0.05))
@@ -79,8 +107,12 @@ class HospitalConfig:
     icu_outcome: tuple[tuple[str, float], ...] = (("STEPDOWN", 0.50), ("MED", 0.40), ("died", 0.10))
     stepdown_outcome: tuple[tuple[str, float], ...] = (("MED", 0.45), ("discharge", 0.55))
     discharge_dispositions: tuple[tuple[str, float], ...] = (
-        ("home", 0.83), ("home_health", 0.07), ("skilled_nursing", 0.05), ("died", 0.02),
-        ("transfer_acute", 0.015), ("left_ama", 0.015),
+        ("home", 0.83),
+        ("home_health", 0.07),
+        ("skilled_nursing", 0.05),
+        ("died", 0.02),
+        ("transfer_acute", 0.015),
+        ("left_ama", 0.015),
     )
 
     # Readmissions: share of live discharges home who come back through the ED, and when.
@@ -94,6 +126,34 @@ class HospitalConfig:
     cancel_discharge_prob: float = 0.01  # a discharge entered in error, then cancelled (A03, A13)
     late_message_prob: float = 0.01  # messages that arrive after later ones
     late_message_max_min: float = 120.0
+
+    def __post_init__(self) -> None:
+        """Refuse a configuration the model cannot run, naming the field at fault."""
+        names = [u.name for u in self.units]
+        if len(set(names)) != len(names):
+            raise ValueError(f"units: duplicate unit names in {names}")
+        for required in (ED, THEATRE, "ICU", "MATERNITY", "PAEDS"):
+            if required not in names:
+                raise ValueError(f"units: the model needs a unit named {required!r}")
+        if not any(u.kind == "ward" and u.name.startswith("MED") for u in self.units):
+            raise ValueError("units: the model needs at least one medical ward (kind 'ward', name MED...)")
+        for u in self.units:
+            if u.kind != "ed" and u.beds <= 0:
+                raise ValueError(f"units[{u.name}].beds: expected a positive number, got {u.beds}")
+            if u.kind != "ed" and (u.los_median_hours <= 0 or u.los_sigma < 0):
+                raise ValueError(f"units[{u.name}]: length of stay median must be positive, sigma >= 0")
+        known = set(names) | {"MED", "died", "discharge"}
+        for mix_name in ("adult_admit_mix", "post_theatre_mix", "icu_outcome", "stepdown_outcome"):
+            mix = getattr(self, mix_name)
+            for target, p in mix:
+                if target not in known:
+                    raise ValueError(f"{mix_name}: unknown unit {target!r}")
+                if p < 0:
+                    raise ValueError(f"{mix_name}: negative share for {target!r}")
+            if sum(p for _, p in mix) <= 0:
+                raise ValueError(f"{mix_name}: shares must add up to more than 0")
+        if self.days <= 0:
+            raise ValueError(f"days: expected a positive number, got {self.days}")
 
     def unit(self, name: str) -> UnitConfig:
         for u in self.units:

@@ -33,6 +33,8 @@ import simpy
 from .config import ED, ED_HOUR_PROFILE, ED_WEEKDAY_PROFILE, THEATRE, HospitalConfig
 
 MIN_PER_DAY = 1440.0
+# A SimPy process: yields events, receives their values (a bed label from a Store).
+Process = Generator[Any, Any, None]
 
 
 @dataclass
@@ -89,8 +91,13 @@ class HospitalModel:
             if u.kind == "theatre":
                 store.items = [(f"OR{i + 1}", None) for i in range(u.beds)]
             else:
-                store.items = [(f"{u.name}-{i // u.beds_per_room + 1:02d}", "AB"[i % u.beds_per_room]
-                                if u.beds_per_room > 1 else "A") for i in range(u.beds)]
+                store.items = [
+                    (
+                        f"{u.name}-{i // u.beds_per_room + 1:02d}",
+                        "AB"[i % u.beds_per_room] if u.beds_per_room > 1 else "A",
+                    )
+                    for i in range(u.beds)
+                ]
             self.beds[u.name] = store
         self.medical_wards = [u.name for u in config.units if u.kind == "ward" and u.name.startswith("MED")]
         self.horizon = config.days * MIN_PER_DAY
@@ -105,12 +112,34 @@ class HospitalModel:
         self.patients.append(pid)
         return pid
 
-    def _emit(self, trigger: str, t: float, enc: Encounter, unit: str, room: str | None, bed: str | None,
-              prior: tuple[str, str | None, str | None] | None = None) -> None:
+    def _emit(
+        self,
+        trigger: str,
+        t: float,
+        enc: Encounter,
+        unit: str,
+        room: str | None,
+        bed: str | None,
+        prior: tuple[str, str | None, str | None] | None = None,
+    ) -> None:
         p = prior or (None, None, None)
-        self.events.append(AdtEvent(len(self.events), trigger, t, enc.encounter_id, enc.patient_id,
-                                    _PATIENT_CLASS[enc.encounter_class], enc.encounter_class,
-                                    unit, room, bed, p[0], p[1], p[2]))
+        self.events.append(
+            AdtEvent(
+                len(self.events),
+                trigger,
+                t,
+                enc.encounter_id,
+                enc.patient_id,
+                _PATIENT_CLASS[enc.encounter_class],
+                enc.encounter_class,
+                unit,
+                room,
+                bed,
+                p[0],
+                p[1],
+                p[2],
+            )
+        )
 
     def _choose(self, options: tuple[tuple[str, float], ...]) -> str:
         names = [o[0] for o in options]
@@ -160,8 +189,11 @@ class HospitalModel:
         cfg = self.cfg
         span = 10.0
         t_err = t - float(self.rng.uniform(60, 360))
-        if (self.rng.random() < cfg.cancel_discharge_prob and t_err > stay[3] + 1
-                and not self._near_midnight(t_err, span)):
+        if (
+            self.rng.random() < cfg.cancel_discharge_prob
+            and t_err > stay[3] + 1
+            and not self._near_midnight(t_err, span)
+        ):
             # Discharge keyed too early, then cancelled: the patient never left the bed.
             self._emit("A03", t_err, enc, stay[0], stay[1], stay[2])
             self._emit("A13", t_err + span, enc, stay[0], stay[1], stay[2])
@@ -172,7 +204,7 @@ class HospitalModel:
                 delay = float(self.rng.exponential(cfg.readmit_mean_days * MIN_PER_DAY))
                 self.env.process(self._readmission(enc.patient_id, stay[0], delay))
 
-    def _phantom_admission(self, unit: str) -> Generator:
+    def _phantom_admission(self, unit: str) -> Process:
         store = self.beds[unit]
         span = float(self.rng.uniform(3, 15))
         if not store.items or self._near_midnight(self.env.now, span):
@@ -184,14 +216,18 @@ class HospitalModel:
         self._emit("A11", self.env.now, enc, unit, bed[0], bed[1])
         store.put(bed)
 
-    def _move(self, enc: Encounter, target: str) -> Generator:
+    def _move(self, enc: Encounter, target: str) -> Process:
         """Transfer to ``target`` (waiting in the current bed until one is free)."""
         unit = self._resolve(target)
         bed = yield self.beds[unit].get()
         span = float(self.rng.uniform(3, 15))
         wrong = [w for w in self.beds if w not in (unit, enc.unit, THEATRE) and self.beds[w].items]
-        if (wrong and enc.unit != THEATRE and self.rng.random() < self.cfg.cancel_transfer_prob
-                and not self._near_midnight(self.env.now, span)):
+        if (
+            wrong
+            and enc.unit != THEATRE
+            and self.rng.random() < self.cfg.cancel_transfer_prob
+            and not self._near_midnight(self.env.now, span)
+        ):
             # Transfer keyed to the wrong unit, then cancelled; the wrong bed is really held.
             w = wrong[int(self.rng.integers(len(wrong)))]
             wbed = yield self.beds[w].get()
@@ -203,7 +239,7 @@ class HospitalModel:
         self._transfer(enc, unit, bed)
 
     # ----- pathways ------------------------------------------------------------------------------
-    def _inpatient_course(self, enc: Encounter) -> Generator:
+    def _inpatient_course(self, enc: Encounter) -> Process:
         """From the current unit to discharge, through theatre, ICU and step-down as drawn."""
         cfg = self.cfg
         while True:
@@ -228,10 +264,11 @@ class HospitalModel:
             self._discharge(enc, self._choose(cfg.discharge_dispositions))
             return
 
-    def _ed_visit(self, patient_id: str, forced_admit: str | None = None) -> Generator:
+    def _ed_visit(self, patient_id: str, forced_admit: str | None = None) -> Process:
         cfg, rng, env = self.cfg, self.rng, self.env
-        visit = Encounter(self._new_visit(), patient_id, "emergency", env.now, "walk_in", unit=ED,
-                          arrival_time=env.now)
+        visit = Encounter(
+            self._new_visit(), patient_id, "emergency", env.now, "walk_in", unit=ED, arrival_time=env.now
+        )
         visit.stays.append([ED, None, None, env.now, None])
         self.encounters.append(visit)
         self._emit("A04", env.now, visit, ED, None, None)
@@ -276,19 +313,19 @@ class HospitalModel:
         visit.discharge_disposition = disposition
         self._emit("A03", t, visit, ED, None, None)
 
-    def _readmission(self, patient_id: str, last_unit: str, delay: float) -> Generator:
+    def _readmission(self, patient_id: str, last_unit: str, delay: float) -> Process:
         yield self.env.timeout(delay)
         kind = self.cfg.unit(last_unit).kind
         target = {"paediatrics": "PAEDS", "maternity": "MATERNITY"}.get(kind, "MED")
         yield from self._ed_visit(patient_id, forced_admit=target)
 
-    def _elective(self) -> Generator:
+    def _elective(self) -> Process:
         bed = yield self.beds[THEATRE].get()
         enc = Encounter(self._new_visit(), self._new_patient(), "inpatient", self.env.now, "elective")
         self._admit(enc, THEATRE, bed)
         yield from self._inpatient_course(enc)
 
-    def _maternity(self) -> Generator:
+    def _maternity(self) -> Process:
         bed = yield self.beds["MATERNITY"].get()
         enc = Encounter(self._new_visit(), self._new_patient(), "inpatient", self.env.now, "maternity")
         self._admit(enc, "MATERNITY", bed)
@@ -299,7 +336,7 @@ class HospitalModel:
         doy = (self.cfg.start + _days(day)).timetuple().tm_yday
         return 1.0 + self.cfg.winter_peak * math.cos(2 * math.pi * (doy - 15) / 365.25)
 
-    def _ed_arrivals(self) -> Generator:
+    def _ed_arrivals(self) -> Process:
         cfg, rng, env = self.cfg, self.rng, self.env
         for day in range(cfg.days):
             weekday = (cfg.start + _days(day)).weekday()
@@ -315,11 +352,11 @@ class HospitalModel:
                         pid = self._new_patient()
                     env.process(self._ed_visit(pid))
 
-    def _scheduled_arrivals(self) -> Generator:
+    def _scheduled_arrivals(self) -> Process:
         """Maternity around the clock; elective surgery lists start 08:00 on weekdays."""
         cfg, rng, env = self.cfg, self.rng, self.env
         for day in range(cfg.days):
-            arrivals: list[tuple[float, Callable[[], Generator]]] = []
+            arrivals: list[tuple[float, Callable[[], Process]]] = []
             for offset in rng.uniform(0, MIN_PER_DAY, int(rng.poisson(cfg.maternity_per_day))):
                 arrivals.append((float(offset), self._maternity))
             if (cfg.start + _days(day)).weekday() < 5:

@@ -15,8 +15,18 @@ from .config import HospitalConfig
 from .model import AdtEvent, Encounter
 
 ENCOUNTER_COLUMNS = [
-    "encounter_id", "patient_id", "facility", "unit", "encounter_class", "admit_time", "discharge_time",
-    "admit_source", "discharge_disposition", "arrival_time", "departure_time", "left_without_being_seen",
+    "encounter_id",
+    "patient_id",
+    "facility",
+    "unit",
+    "encounter_class",
+    "admit_time",
+    "discharge_time",
+    "admit_source",
+    "discharge_disposition",
+    "arrival_time",
+    "departure_time",
+    "left_without_being_seen",
 ]
 STAY_COLUMNS = ["encounter_id", "unit", "room", "bed", "start_time", "end_time"]
 
@@ -45,33 +55,40 @@ def _to_times(start: np.datetime64, minutes: list[float | None]) -> np.ndarray:
     return out
 
 
-def build_result(config: HospitalConfig, encounters: list[Encounter], events: list[AdtEvent],
-                 rng: np.random.Generator) -> SimulationResult:
+def build_result(
+    config: HospitalConfig, encounters: list[Encounter], events: list[AdtEvent], rng: np.random.Generator
+) -> SimulationResult:
     start = np.datetime64(config.start, "s")
     encounters = sorted(encounters, key=lambda e: e.encounter_id)
-    enc_df = pd.DataFrame({
-        "encounter_id": [e.encounter_id for e in encounters],
-        "patient_id": [e.patient_id for e in encounters],
-        "facility": config.facility,
-        "unit": [e.unit for e in encounters],
-        "encounter_class": [e.encounter_class for e in encounters],
-        "admit_time": _to_times(start, [e.admit_time for e in encounters]),
-        "discharge_time": _to_times(start, [e.discharge_time for e in encounters]),
-        "admit_source": [e.admit_source for e in encounters],
-        "discharge_disposition": [e.discharge_disposition for e in encounters],
-        "arrival_time": _to_times(start, [e.arrival_time for e in encounters]),
-        "departure_time": _to_times(start, [e.departure_time for e in encounters]),
-        "left_without_being_seen": [e.left_without_being_seen for e in encounters],
-    }, columns=ENCOUNTER_COLUMNS)
+    enc_df = pd.DataFrame(
+        {
+            "encounter_id": [e.encounter_id for e in encounters],
+            "patient_id": [e.patient_id for e in encounters],
+            "facility": config.facility,
+            "unit": [e.unit for e in encounters],
+            "encounter_class": [e.encounter_class for e in encounters],
+            "admit_time": _to_times(start, [e.admit_time for e in encounters]),
+            "discharge_time": _to_times(start, [e.discharge_time for e in encounters]),
+            "admit_source": [e.admit_source for e in encounters],
+            "discharge_disposition": [e.discharge_disposition for e in encounters],
+            "arrival_time": _to_times(start, [e.arrival_time for e in encounters]),
+            "departure_time": _to_times(start, [e.departure_time for e in encounters]),
+            "left_without_being_seen": [e.left_without_being_seen for e in encounters],
+        },
+        columns=ENCOUNTER_COLUMNS,
+    )
     stays = [(e.encounter_id, *s) for e in encounters for s in e.stays]
-    stay_df = pd.DataFrame({
-        "encounter_id": [s[0] for s in stays],
-        "unit": [s[1] for s in stays],
-        "room": [s[2] for s in stays],
-        "bed": [s[3] for s in stays],
-        "start_time": _to_times(start, [s[4] for s in stays]),
-        "end_time": _to_times(start, [s[5] for s in stays]),
-    }, columns=STAY_COLUMNS)
+    stay_df = pd.DataFrame(
+        {
+            "encounter_id": [s[0] for s in stays],
+            "unit": [s[1] for s in stays],
+            "room": [s[2] for s in stays],
+            "bed": [s[3] for s in stays],
+            "start_time": _to_times(start, [s[4] for s in stays]),
+            "end_time": _to_times(start, [s[5] for s in stays]),
+        },
+        columns=STAY_COLUMNS,
+    )
 
     # Happening order: by event time, ties in the order the model emitted them.
     ordered = sorted(events, key=lambda ev: (ev.time, ev.seq))
@@ -85,22 +102,24 @@ def build_result(config: HospitalConfig, encounters: list[Encounter], events: li
     stream = []
     for n, i in enumerate(order, start=1):
         ev = ordered[i]
-        stream.append({
-            "message_id": f"SIM{n:08d}",
-            "sequence": i,
-            "trigger": ev.trigger,
-            "event_time": ev_py[i],
-            "message_time": msg_py[i],
-            "facility": config.facility,
-            "visit_number": ev.encounter_id,
-            "patient_id": ev.patient_id,
-            "patient_class": ev.patient_class,
-            "encounter_class": ev.encounter_class,
-            "unit": ev.unit,
-            "room": ev.room,
-            "bed": ev.bed,
-            "prior_unit": ev.prior_unit,
-            "prior_room": ev.prior_room,
-            "prior_bed": ev.prior_bed,
-        })
+        stream.append(
+            {
+                "message_id": f"SIM{n:08d}",
+                "sequence": i,
+                "trigger": ev.trigger,
+                "event_time": ev_py[i],
+                "message_time": msg_py[i],
+                "facility": config.facility,
+                "visit_number": ev.encounter_id,
+                "patient_id": ev.patient_id,
+                "patient_class": ev.patient_class,
+                "encounter_class": ev.encounter_class,
+                "unit": ev.unit,
+                "room": ev.room,
+                "bed": ev.bed,
+                "prior_unit": ev.prior_unit,
+                "prior_room": ev.prior_room,
+                "prior_bed": ev.prior_bed,
+            }
+        )
     return SimulationResult(config, enc_df, stay_df, stream)

@@ -1,4 +1,5 @@
-"""``carehelm adt load FILE [FILE ...] [--learn-locations]`` and ``carehelm adt listen --port N``.
+"""``carehelm adt load FILE [FILE ...] [--learn-locations]``, ``carehelm adt listen --port N`` and
+``carehelm adt replay FILE [--speed X]``.
 
 ``load`` prints one line per message (accepted/refused + reason, ids only) and exits 1 when a file
 could not be read (nothing from it is written) or any message was refused. ``listen`` runs the
@@ -9,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from tqdm import tqdm
 
 from carehelm.activity import services
 from carehelm.audit.context import acting
+from carehelm.engines.interop import hl7v2
 from carehelm.engines.interop.hl7v2 import Hl7ParseError
 from carehelm.engines.interop.mllp import MllpServer
 
@@ -38,6 +42,11 @@ class Command(BaseCommand):
         load.add_argument("files", nargs="+")
         load.add_argument("--learn-locations", action="store_true",
                           help="create units, rooms and beds the feed names but we do not know (audited)")
+        replay = sub.add_parser("replay", help="play a file's messages at the pace of their MSH-7 times "
+                                "(the demo's next day: var/demo-adt-feed.hl7)")
+        replay.add_argument("file")
+        replay.add_argument("--speed", type=float, default=1.0, help="1 = real time, 60 = an hour a minute")
+        replay.add_argument("--learn-locations", action="store_true")
         listen = sub.add_parser("listen", help="MLLP listener answering ACK/NAK")
         listen.add_argument("--port", type=int, required=True, help="TCP port (0 picks a free one)")
         listen.add_argument("--host", default="127.0.0.1")
@@ -46,6 +55,8 @@ class Command(BaseCommand):
     def handle(self, *args, action, **opts):
         if action == "load":
             return self.load(opts["files"], opts["learn_locations"])
+        if action == "replay":
+            return self.replay(opts["file"], opts["speed"], opts["learn_locations"])
         return self.listen(opts["host"], opts["port"], opts["learn_locations"])
 
     def load(self, files, learn):
@@ -87,6 +98,29 @@ class Command(BaseCommand):
                               f"{sum(not r.accepted for r in results)} refused")
         if failed or refused:
             raise CommandError(f"{failed} file(s) not loaded, {refused} message(s) refused", returncode=1)
+
+    def replay(self, path, speed, learn):
+        if speed <= 0:
+            raise CommandError("--speed must be positive")
+        try:
+            events = hl7v2.parse_file(path, assume_tz=services.facility_zone())
+        except (OSError, Hl7ParseError) as exc:
+            raise CommandError(f"{path}: not replayed: {exc}") from None
+        events.sort(key=lambda e: (e.message_datetime, e.message_number))
+        started = timezone.now()
+        origin = max(started, events[0].message_datetime) if events else started
+        self.stdout.write(f"Replaying {len(events)} messages from {path} at {speed:g}x; Ctrl-C to stop")
+        try:
+            for event in events:
+                due = (event.message_datetime - origin).total_seconds() / speed
+                wait = due - (timezone.now() - started).total_seconds()
+                if wait > 0:
+                    time.sleep(wait)
+                with acting(source="replay"):
+                    result = services.apply_adt_event(event, learn_locations=learn, channel="replay")
+                self.stdout.write(f"{timezone.localtime():%H:%M:%S} {result.line()}")
+        except KeyboardInterrupt:
+            self.stdout.write("replay stopped")
 
     def listen(self, host, port, learn):
         def handler(text: str) -> str:

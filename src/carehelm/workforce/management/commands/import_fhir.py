@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from carehelm.accounts.models import User
 from carehelm.audit.context import acting
@@ -45,9 +46,17 @@ class Command(BaseCommand):
             user = User.objects.filter(username=username).first()
             if user is None:
                 raise CommandError(f"no user named {username!r}")
+        bar = None
+
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = tqdm(total=total, desc=path.name, unit="staff", file=self.stderr._out, leave=False)
+            bar.update(done - bar.n)
+
         try:
             with acting(user=user, source="cli"):
-                summary = import_bundle(actor=user, bundle=content, filename=path.name)
+                summary = import_bundle(actor=user, bundle=content, filename=path.name, on_progress=progress)
         except InvalidInput as exc:
             lines = [exc.title] + [f"  - {_describe(p)}" for p in exc.problems[:50]]
             if len(exc.problems) > 50:
@@ -55,4 +64,7 @@ class Command(BaseCommand):
             raise CommandError("\n".join(lines)) from None
         except NotAllowed as exc:
             raise CommandError(f"{path.name}: {exc}; nothing was saved.") from None
+        finally:
+            if bar is not None:
+                bar.close()
         self.stdout.write(summary.describe())
