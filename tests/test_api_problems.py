@@ -186,3 +186,32 @@ def test_an_unknown_credential_type_is_a_422_naming_the_field(admin_client, worl
     )
     body = _assert_problem(response, 422)
     assert [e["field"] for e in body["errors"]] == ["credential_type"]
+
+
+def test_an_unknown_api_address_is_a_404_problem_not_an_html_page(admin_client):
+    _assert_problem(admin_client.get("/api/workforce/nothing-here"), 404)
+
+
+def test_the_credentials_status_filter_returns_exactly_that_status(admin_client, world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.factories import StaffCredentialFactory, credential_type
+
+    today = timezone.localdate()
+    expired = StaffCredentialFactory(
+        staff=world.icu_nurse, credential_type=credential_type("bls"), expires_on=today - dt.timedelta(days=1)
+    )
+    expiring = StaffCredentialFactory(
+        staff=world.icu_nurse, credential_type=credential_type("acls"), expires_on=today
+    )
+    unverified = StaffCredentialFactory(
+        staff=world.medsurg_nurse, credential_type=credential_type("bls"), verification_result=""
+    )
+    valid = StaffCredentialFactory(
+        staff=world.medsurg_nurse, credential_type=credential_type("acls"), expires_on=today + dt.timedelta(days=91)
+    )
+    for status, cred in [("expired", expired), ("expiring", expiring), ("unverified", unverified), ("valid", valid)]:
+        items = admin_client.get(f"/api/workforce/credentials?status={status}").json()["items"]
+        assert [(c["id"], c["status"]) for c in items] == [(cred.pk, status)]

@@ -133,3 +133,30 @@ def test_a_user_cannot_revoke_someone_elses_token(client, world):
     assert client.post(f"/profile/tokens/{token.pk}/revoke").status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_a_browser_session_cannot_write_through_the_api_without_the_csrf_token(world):
+    from django.test import Client
+
+    from tests.factories import StaffCredentialFactory
+
+    cred = StaffCredentialFactory(staff=world.medsurg_nurse, verification_result="", verified_at=None)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world.users["compliance"])
+    response = browser.post(
+        f"/api/workforce/credentials/{cred.pk}/verify", {"source": "AHA"}, content_type="application/json"
+    )
+    assert response.status_code in (401, 403)
+    cred.refresh_from_db()
+    assert cred.verification_result == ""
+
+    # A script with a token needs no CSRF token: it sends no cookies a third-party site could ride on.
+    secret = _create_token("compliance")
+    script = Client(enforce_csrf_checks=True)
+    response = script.post(
+        f"/api/workforce/credentials/{cred.pk}/verify",
+        {"source": "AHA"},
+        content_type="application/json",
+        **_bearer(secret),
+    )
+    assert response.status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 import threading
 
 import pytest
@@ -10,12 +11,17 @@ from django.core.management import call_command
 
 from carehelm.activity.management.commands.adt import Command
 from carehelm.activity.models import AdtMessage, Encounter
-from carehelm.engines.interop.mllp import encode_frame, send_message
+from carehelm.engines.interop.mllp import FrameDecoder, encode_frame, send_message
 from tests.activity.conftest import adt, t
 
 
+# The listener applies messages on its own thread (its own connection), so the data must be committed;
+# serialized_rollback puts back the seeded catalogues the flush at the end would otherwise remove.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
 @pytest.fixture
-def listener(ward, transactional_db):
+def listener(ward):
     command = Command(stdout=io.StringIO(), stderr=io.StringIO())
     thread = threading.Thread(target=call_command, args=(command, "listen", "--port", "0"), daemon=True)
     thread.start()
@@ -30,7 +36,7 @@ def msa(ack: str) -> list[str]:
     return next(s for s in ack.split("\r") if s.startswith("MSA")).split("|")
 
 
-def test_listener_acknowledges_an_admit_and_naks_an_impossible_transfer(listener):
+def test_listener_answers_ack_and_nak_over_a_socket(listener):
     port = listener.server.port
     assert f"listening on 127.0.0.1:{port}" in listener.stdout._out.getvalue()
     ack = send_message("127.0.0.1", port, adt("A01", "L1", "V1", t(2, 8)))
@@ -41,12 +47,7 @@ def test_listener_acknowledges_an_admit_and_naks_an_impossible_transfer(listener
     assert Encounter.objects.get(visit_number="V1").status == "active"
     assert AdtMessage.objects.get(control_id="L2").status == "refused"
 
-
-def test_listener_rejects_garbage_without_dropping_the_connection(listener):
-    import socket
-
-    from carehelm.engines.interop.mllp import FrameDecoder
-
+    # Garbage is rejected (AR) without dropping the connection: the next message is still answered.
     with socket.create_connection(("127.0.0.1", listener.server.port), timeout=10) as conn:
         conn.sendall(encode_frame("this is not HL7") + encode_frame(adt("A01", "L3", "V3", t(2, 8))))
         decoder, frames = FrameDecoder(), []

@@ -175,3 +175,7 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 CAREHELM_EXPIRY_WINDOWS = (90, 60, 30, 7)
+
+if env_flag("CAREHELM_TESTING"):
+    # The suite logs in hundreds of personas; a slow password hash only measures the CPU.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

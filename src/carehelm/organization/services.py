@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from carehelm.accounts.scope import reach
 from carehelm.audit.services import diff, record, snapshot
 from carehelm.organization.models import Bed, BedStatus, Facility, HealthSystem, Room, Unit
 from carehelm.permissions import require
-from carehelm.validation import FieldProblem, InvalidInput
+from carehelm.validation import FieldProblem, InvalidInput, NotAllowed
 
 
 @transaction.atomic
@@ -37,7 +38,11 @@ def create_facility(*, actor=None, health_system: HealthSystem, name: str, code:
 def create_unit(*, actor=None, facility: Facility, name: str, code: str, kind: str, cost_centre: str = "",
                 staffed_beds: int = 0) -> Unit:
     if actor is not None:
-        require(actor, "manage", facility)
+        # Facility-level reach only: a unit manager "sees" the facility through their unit, but adding
+        # units to it is the facility administrator's call.
+        r = reach(actor, "manage")
+        if not (r.everything or facility.pk in r.facility_ids):
+            raise NotAllowed(f"you may not add units to {facility}")
     unit = Unit(facility=facility, name=name, code=code, kind=kind, cost_centre=cost_centre, staffed_beds=staffed_beds)
     _clean(unit)
     unit.save()

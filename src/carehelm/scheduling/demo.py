@@ -47,7 +47,7 @@ def build(*, rng, today: dt.date, scale: float) -> None:
         for md, name in US_HOLIDAYS:
             PublicHoliday.objects.get_or_create(date=dt.date.fromisoformat(f"{year}-{md}"), defaults={"name": name})
     nursing = ContractTemplate.objects.create(
-        name="12-hour nursing", hours_per_week=36, max_consecutive_days=4, min_rest_hours=11,
+        name="12-hour nursing", hours_per_week=36, max_consecutive_days=3, min_rest_hours=11,
         max_consecutive_nights=3, days_off_after_nights=2, weekends_per_four_weeks=2, overtime_after_hours=40)
     ContractTemplate.objects.get_or_create(name=pb.DEFAULT_TEMPLATE)
     ContractTemplate.objects.create(name="On-call administrators", hours_per_week=40, max_consecutive_days=5,

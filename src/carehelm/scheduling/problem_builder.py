@@ -186,6 +186,21 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
             if a.shift_type.code in shift_by_code:
                 history[str(a.staff_id)][(a.date - first_day).days] = a.shift_type.code
 
+    # History that breaks today's maximum run (rules changed since) would make the period unsolvable;
+    # keep only as much of the final run as the rule allows (the boundary still sees a run).
+    for person in people:
+        key = str(person.pk)
+        template = contracts.get(person.pk, fallback)
+        limit = template.max_consecutive_days if period.kind == PeriodKind.ROSTER else period.max_on_call_in_a_row
+        run_days = [d for d in range(history_days - 1, -1, -1)]
+        run = []
+        for d in run_days:
+            if d not in history[key]:
+                break
+            run.append(d)
+        for d in run[limit:]:
+            history[key].pop(d, None)
+
     requests = list(StaffRequest.objects.filter(staff__in=people).exclude(status=RequestStatus.REJECTED)
                     .filter(date_from__lte=period.end_date)
                     .filter(Q(date_to__isnull=True) | Q(date_to__gte=period.start_date) | Q(date_from__gte=period.start_date))
@@ -236,7 +251,15 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
             hi = int(target) + longest if allowed else 0
             history_weekends = len({(first_day + dt.timedelta(days=d)).isocalendar()[:2]
                                     for d in history[key] if (first_day + dt.timedelta(days=d)).weekday() >= 5})
+            # "Days off after a night block" as the engine's minimum block of days off: with the rest
+            # rule (no day shift straight after a night) every night block is then followed by at
+            # least that many days off. Stricter than the rule (it applies after day blocks too), but
+            # native to the engine; skipped when the given history already has a shorter break.
+            min_off = max(1, template.days_off_after_nights)
+            if min_off > 1 and not _history_allows_min_off(history[key], history_days, min_off):
+                min_off = 1
             contract = Contract(
+                min_consecutive_days_off=min_off,
                 min_paid_minutes=lo + history_paid,
                 max_paid_minutes=hi + history_paid,
                 max_shifts_per_type=per_type,
@@ -334,6 +357,23 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
     )
     return Built(problem, period, first_day, history_days, {str(p.pk): p for p in people}, shift_by_code, templates,
                  weekly, blocked, request_map, labels, holidays)
+
+
+def _history_allows_min_off(worked: dict[int, str], history_days: int, min_off: int) -> bool:
+    """Whether the pinned history days have no inner block of days off shorter than ``min_off``."""
+    row = [d in worked for d in range(history_days)]
+    d = 1
+    while d < history_days:
+        if not row[d] and row[d - 1]:
+            end = d
+            while end < history_days and not row[end]:
+                end += 1
+            if end < history_days and end - d < min_off:
+                return False
+            d = end
+        else:
+            d += 1
+    return True
 
 
 def is_weekend_or_holiday(day: dt.date, holidays: set[dt.date]) -> bool:

@@ -155,11 +155,14 @@ def night_cuts(built: Built, roster: Roster) -> set[tuple[str, int, str]]:
     nights = [c for c, s in built.shifts.items() if s.is_night]
     days = [c for c, s in built.shifts.items() if not s.is_night]
     horizon = built.problem.horizon_days
+    people = {p.id: p for p in built.problem.staff}
     for key, row in roster.items():
         template = built.templates.get(key)
         if template is None:
             continue
         limit, rest_days = template.max_consecutive_nights, template.days_off_after_nights
+        if people[key].contract.min_consecutive_days_off >= rest_days:
+            rest_days = 0  # the engine's minimum block of days off already keeps this rule
         for start, length in _night_runs(built, row):
             end = start + length - 1
             for d in range(end + 1, min(horizon, end + 1 + rest_days)):

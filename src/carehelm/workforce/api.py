@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from carehelm.organization.models import Unit
+from carehelm.validation import FieldProblem, InvalidInput
 from carehelm.workforce import selectors, services
 from carehelm.workforce import status as cs
 from carehelm.workforce.models import (
@@ -169,8 +170,16 @@ def create_staff(request, payload: StaffIn):
     units = Unit.objects.restrict(request.auth, "view")
     home = get_object_or_404(units, pk=payload.home_unit_id)
     floats = list(units.filter(pk__in=payload.float_unit_ids))
-    role = get_object_or_404(JobRole, code=payload.job_role)
+    role = JobRole.objects.filter(code=payload.job_role).first()
     skills = list(Skill.objects.filter(code__in=payload.skills))
+    problems = []
+    if role is None:
+        problems.append(FieldProblem(field="job_role", value=payload.job_role, message="unknown job role code"))
+    unknown_skills = sorted(set(payload.skills) - {s.code for s in skills})
+    if unknown_skills:
+        problems.append(FieldProblem(field="skills", value=", ".join(unknown_skills), message="unknown skill code"))
+    if problems:
+        raise InvalidInput(problems)
     data = payload.dict(exclude={"home_unit_id", "float_unit_ids", "job_role", "skills"})
     staff = services.create_staff(actor=request.auth, job_role=role, home_unit=home, float_units=floats, skills=skills, **data)
     return 201, staff
@@ -214,7 +223,10 @@ def get_credential(request, credential_id: int):
 @router.post("/staff/{staff_id}/credentials", response={201: CredentialOut})
 def record_credential(request, staff_id: int, payload: CredentialIn):
     staff = get_object_or_404(Staff.objects.restrict(request.auth, "view"), pk=staff_id)
-    ctype = get_object_or_404(CredentialType, code=payload.credential_type)
+    ctype = CredentialType.objects.filter(code=payload.credential_type).first()
+    if ctype is None:
+        raise InvalidInput([FieldProblem(field="credential_type", value=payload.credential_type,
+                                         message="unknown credential type code")])
     cred = services.record_credential(actor=request.auth, staff=staff, credential_type=ctype,
                                       **payload.dict(exclude={"credential_type"}))
     return 201, cred
