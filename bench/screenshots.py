@@ -6,11 +6,16 @@ demo health system (``carehelm load_demo``), and writes PNGs to ``test-artifacts
 
 Run (from the repository root)::
 
-    CAREHELM_TESTING=1 CAREHELM_DATA_DIR=/tmp/chdev .venv/bin/carehelm runserver 127.0.0.1:8123 --noreload &
+    export CAREHELM_DATA_DIR=/tmp/chdev CAREHELM_STATIC_ROOT=/tmp/carehelm-static
+    .venv/bin/carehelm collectstatic --noinput          # again after every CSS change
+    .venv/bin/carehelm runserver 127.0.0.1:8123 --noreload &
     .venv/bin/python bench/screenshots.py --base-url http://127.0.0.1:8123
 
-``CAREHELM_TESTING=1`` serves static files without ``collectstatic`` while keeping the real 404/403
-pages. Options: ``--only home,board`` limits the pages; ``--out DIR`` changes the output folder.
+Without ``collectstatic`` a non-debug server answers 500 (no static manifest); ``CAREHELM_DEBUG=1``
+would show Django's debug 404 instead of ours, and ``CAREHELM_TESTING=1`` switches to a password
+hasher the demo's passwords were not made with. Restart the server after editing templates (they
+are cached when debug is off). Options: ``--only home,board`` limits the pages; ``--viewports
+desktop`` one size; ``--out DIR`` another folder.
 """
 
 from __future__ import annotations
@@ -23,8 +28,15 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PASSWORD = "carehelm-demo"
 VIEWPORTS = {"desktop": (1366, 900), "tablet": (820, 1180)}
 

@@ -210,8 +210,26 @@ def test_the_credentials_status_filter_returns_exactly_that_status(admin_client,
         staff=world.medsurg_nurse, credential_type=credential_type("bls"), verification_result=""
     )
     valid = StaffCredentialFactory(
-        staff=world.medsurg_nurse, credential_type=credential_type("acls"), expires_on=today + dt.timedelta(days=91)
+        staff=world.medsurg_nurse,
+        credential_type=credential_type("acls"),
+        expires_on=today + dt.timedelta(days=91),
     )
-    for status, cred in [("expired", expired), ("expiring", expiring), ("unverified", unverified), ("valid", valid)]:
+    for status, cred in [
+        ("expired", expired),
+        ("expiring", expiring),
+        ("unverified", unverified),
+        ("valid", valid),
+    ]:
         items = admin_client.get(f"/api/workforce/credentials?status={status}").json()["items"]
         assert [(c["id"], c["status"]) for c in items] == [(cred.pk, status)]
+
+
+def test_malformed_json_is_a_problem_not_a_crash(admin_client, world):
+    response = admin_client.post("/api/workforce/staff", '{"employee_number": ', content_type="application/json")
+    assert response.status_code in (400, 422)
+    assert response["Content-Type"] == PROBLEM
+
+
+def test_an_import_without_a_file_names_the_missing_file(admin_client):
+    body = _assert_problem(admin_client.post("/api/workforce/staff/import", {}), 422)
+    assert [e["field"] for e in body["errors"]] == ["file"]

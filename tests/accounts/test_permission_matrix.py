@@ -382,10 +382,17 @@ def test_who_may_import_staff_through_the_api(persona, as_persona, matrix):
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_only_the_executive_and_the_facility_admin_may_add_a_unit_to_the_hospital(persona, as_persona, matrix):
+def test_only_the_executive_and_the_facility_admin_may_add_a_unit_to_the_hospital(
+    persona, as_persona, matrix
+):
     response = as_persona(persona).post(
         "/api/organization/units",
-        {"facility_id": matrix.hospital.pk, "name": "Cardiac Step-down", "code": "CSD", "kind": "inpatient_ward"},
+        {
+            "facility_id": matrix.hospital.pk,
+            "name": "Cardiac Step-down",
+            "code": "CSD",
+            "kind": "inpatient_ward",
+        },
         content_type="application/json",
     )
     created = matrix.hospital.units.filter(code="CSD").exists()

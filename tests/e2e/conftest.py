@@ -5,7 +5,7 @@ Fixtures:
                 /usr/bin/chromium is missing, unless ``CAREHELM_REQUIRE_BROWSER=1`` (then the tests fail).
   ``page``      a fresh browser context and page per test (desktop 1366x900, own cookies). On failure
                 a full-page screenshot goes to ``test-artifacts/<test name>.png``.
-  ``demo``      the small demo health system (``build_demo(scale=0.1)``) in a transactional database,
+  ``demo``      the small demo health system (``build_demo(scale=0.1)``, core only) in a transactional database,
                 so the live server thread sees it. Returns ``live_server.url``.
   ``log_in``    ``log_in(page, "manager.icu")`` signs in through the login form.
 
@@ -22,8 +22,15 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path(os.environ.get("CAREHELM_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DEMO_PASSWORD = "carehelm-demo"
 
@@ -69,8 +76,10 @@ def page(browser, request):
     context.set_default_timeout(10_000)
     tab = context.new_page()
     yield tab
-    failed = any(getattr(request.node, f"rep_{when}", None) and getattr(request.node, f"rep_{when}").failed
-                 for when in ("setup", "call"))
+    failed = any(
+        getattr(request.node, f"rep_{when}", None) and getattr(request.node, f"rep_{when}").failed
+        for when in ("setup", "call")
+    )
     if failed:
         ARTIFACTS.mkdir(exist_ok=True)
         name = "".join(c if c.isalnum() or c in "-_" else "_" for c in request.node.name)
@@ -86,8 +95,10 @@ def demo(transactional_db, live_server, settings) -> str:
     """The small demo health system, visible to the live server; returns its base URL."""
     # Settings are read before tests/conftest.py sets CAREHELM_TESTING, so pages would ask for a
     # collectstatic manifest; serve static files plainly (changing STORAGES resets the storage).
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     from carehelm.audit.context import acting
     from carehelm.demo.build import build_demo
     from carehelm.workforce import catalogue
@@ -96,8 +107,10 @@ def demo(transactional_db, live_server, settings) -> str:
     # A transactional test's flush empties the tables the data migration filled; put the catalogue back.
     if not JobRole.objects.exists():
         catalogue.seed()
+    # Core demo only: the other apps' extra demo steps (rosters, census, ...) triple the build time
+    # and the pages under test do not need them.
     with acting(source="cli"):
-        build_demo(scale=0.1)
+        build_demo(scale=0.1, with_extras=False)
     return live_server.url
 
 

@@ -69,7 +69,9 @@ def test_every_page_is_labelled_ordered_legible_and_fits_a_tablet(demo, page, lo
     # Keyboard: the first Tab lands on the skip link, and focus is visibly outlined.
     page.goto(demo + "/")
     page.keyboard.press("Tab")
-    focused = page.evaluate("() => [document.activeElement.className, getComputedStyle(document.activeElement).outlineStyle]")
+    focused = page.evaluate(
+        "() => [document.activeElement.className, getComputedStyle(document.activeElement).outlineStyle]"
+    )
     assert focused[0] == "skip" and focused[1] != "none"
 
     assert problems == {}

@@ -41,8 +41,19 @@ STAYS = [
 
 
 def encounters_frame() -> pd.DataFrame:
-    df = pd.DataFrame(ENCOUNTERS, columns=["encounter_id", "patient_id", "unit", "encounter_class", "admit_time",
-                                           "discharge_time", "discharge_disposition", "left_without_being_seen"])
+    df = pd.DataFrame(
+        ENCOUNTERS,
+        columns=[
+            "encounter_id",
+            "patient_id",
+            "unit",
+            "encounter_class",
+            "admit_time",
+            "discharge_time",
+            "discharge_disposition",
+            "left_without_being_seen",
+        ],
+    )
     df["facility"] = "rgh"
     df["admit_time"] = pd.to_datetime(df["admit_time"])
     df["discharge_time"] = pd.to_datetime(df["discharge_time"])
@@ -61,8 +72,13 @@ def ed_unit(world):
     from carehelm.organization.models import UnitKind
     from tests import factories as f
 
-    return f.UnitFactory(facility=world.hospital, name="Emergency Department", code="ED", kind=UnitKind.EMERGENCY,
-                         staffed_beds=0)
+    return f.UnitFactory(
+        facility=world.hospital,
+        name="Emergency Department",
+        code="ED",
+        kind=UnitKind.EMERGENCY,
+        staffed_beds=0,
+    )
 
 
 @pytest.fixture
@@ -70,14 +86,24 @@ def hand_frames(world, ed_unit):
     from carehelm.quality.sources import ActivityFrames
 
     return ActivityFrames(
-        encounters_frame(), stays_frame(),
+        encounters_frame(),
+        stays_frame(),
         staffed_beds={("rgh", "ICU"): 14, ("rgh", "MS4"): 32},
         unit_ids={("rgh", "ICU"): world.icu.pk, ("rgh", "MS4"): world.medsurg.pk, ("rgh", "ED"): ed_unit.pk},
     )
 
 
-def add_series(*, facility, unit=None, kpi: str, values=None, numerators=None, denominators=None,
-               start=dt.date(2023, 1, 1), grain: str = "month") -> list:
+def add_series(
+    *,
+    facility,
+    unit=None,
+    kpi: str,
+    values=None,
+    numerators=None,
+    denominators=None,
+    start=dt.date(2023, 1, 1),
+    grain: str = "month",
+) -> list:
     """Store a KPI series directly (one row per month from ``start``), as a rebuild would."""
     from django.utils import timezone
 
@@ -91,6 +117,17 @@ def add_series(*, facility, unit=None, kpi: str, values=None, numerators=None, d
         num = numerators[k] if numerators is not None else None
         den = denominators[k] if denominators is not None else None
         value = values[k] if values is not None else (100.0 * num / den if den else None)
-        rows.append(KpiValue(grain=grain, period=period, facility=facility, unit=unit, kpi=kpi, numerator=num,
-                             denominator=den, value=value, computed_at=timezone.now()))
+        rows.append(
+            KpiValue(
+                grain=grain,
+                period=period,
+                facility=facility,
+                unit=unit,
+                kpi=kpi,
+                numerator=num,
+                denominator=den,
+                value=value,
+                computed_at=timezone.now(),
+            )
+        )
     return KpiValue.objects.bulk_create(rows)

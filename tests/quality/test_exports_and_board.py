@@ -19,15 +19,21 @@ READMITTED = [10, 11, 9, 10, 12, 8, 10, 11, 9, 10, 10, 11, 9, 10, 12, 8, 10, 11,
 
 @pytest.fixture
 def readmissions(world):
-    add_series(facility=world.hospital, kpi="readmission_rate_30d", numerators=READMITTED,
-               denominators=[100] * 24)
-    add_series(facility=world.hospital, kpi="average_length_of_stay", numerators=[41 + k % 3 for k in range(24)],
-               denominators=[10] * 24)
+    add_series(
+        facility=world.hospital, kpi="readmission_rate_30d", numerators=READMITTED, denominators=[100] * 24
+    )
+    add_series(
+        facility=world.hospital,
+        kpi="average_length_of_stay",
+        numerators=[41 + k % 3 for k in range(24)],
+        denominators=[10] * 24,
+    )
 
 
 def test_csv_export_has_one_row_per_period_in_percent(world, client_for, readmissions):
     response = client_for(world.users["executive"]).get(
-        f"/quality/facility/{world.hospital.pk}/kpi/readmission_rate_30d/chart.csv?rules=anhoej&chart=p")
+        f"/quality/facility/{world.hospital.pk}/kpi/readmission_rate_30d/chart.csv?rules=anhoej&chart=p"
+    )
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert "rgh-readmission_rate_30d.csv" in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
@@ -42,13 +48,16 @@ def test_csv_export_has_one_row_per_period_in_percent(world, client_for, readmis
 
 def test_png_export_is_an_image(world, client_for, readmissions):
     response = client_for(world.users["executive"]).get(
-        f"/quality/facility/{world.hospital.pk}/kpi/readmission_rate_30d/chart.png")
+        f"/quality/facility/{world.hospital.pk}/kpi/readmission_rate_30d/chart.png"
+    )
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert response.content[:8] == b"\x89PNG\r\n\x1a\n" and len(response.content) > 5000
 
 
 def test_board_summary_shows_the_month_its_charts_and_signal_sentences(world, client_for, readmissions):
-    page = client_for(world.users["executive"]).get(f"/quality/facility/{world.hospital.pk}/board/?month=2024-12")
+    page = client_for(world.users["executive"]).get(
+        f"/quality/facility/{world.hospital.pk}/board/?month=2024-12"
+    )
     assert page.status_code == 200
     html = page.content.decode()
     assert "Dec 2024" in html
@@ -61,7 +70,8 @@ def test_board_summary_shows_the_month_its_charts_and_signal_sentences(world, cl
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="the PDF is printed by Debian's chromium")
 def test_board_summary_pdf_is_one_page(world, client_for, readmissions):
     response = client_for(world.users["executive"]).get(
-        f"/quality/facility/{world.hospital.pk}/board.pdf?month=2024-12")
+        f"/quality/facility/{world.hospital.pk}/board.pdf?month=2024-12"
+    )
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page(?!s)", response.content)) == 1

@@ -30,8 +30,11 @@ def test_every_stored_value_equals_the_engine_row(world, hand_frames):
     stored = {(v.grain, v.period.isoformat(), code_of[v.unit_id], v.kpi): v for v in KpiValue.objects.all()}
     for row in engine.itertuples(index=False):
         value = stored[(row.grain, row.period, row.unit, row.kpi)]
-        for got, want in ((value.numerator, row.numerator), (value.denominator, row.denominator),
-                          (value.value, row.value)):
+        for got, want in (
+            (value.numerator, row.numerator),
+            (value.denominator, row.denominator),
+            (value.value, row.value),
+        ):
             if want is None or (isinstance(want, float) and math.isnan(want)):
                 assert got is None
             else:
@@ -58,8 +61,14 @@ def test_hand_computed_january_at_the_hospital(world, hand_frames, ed_unit):
 def test_rebuild_replaces_the_facility_values_and_keeps_other_facilities(world, hand_frames):
     services.rebuild_kpis(frames=hand_frames, as_of=AS_OF, facility_ids=[world.hospital.pk])
     first = KpiValue.objects.count()
-    other = KpiValue.objects.create(grain="month", period=JAN, facility=world.clinic, kpi="admissions", value=7,
-                                    computed_at=dt.datetime(2024, 2, 1, tzinfo=dt.UTC))
+    other = KpiValue.objects.create(
+        grain="month",
+        period=JAN,
+        facility=world.clinic,
+        kpi="admissions",
+        value=7,
+        computed_at=dt.datetime(2024, 2, 1, tzinfo=dt.UTC),
+    )
     services.rebuild_kpis(frames=hand_frames, as_of=AS_OF, facility_ids=[world.hospital.pk])
     assert KpiValue.objects.filter(facility=world.hospital).count() == first
     assert KpiValue.objects.filter(pk=other.pk).exists()
@@ -80,18 +89,32 @@ def test_activity_tables_are_read_like_the_hand_made_frames(world, hand_frames, 
         patients[pid] = patient
         extra = {"left_without_being_seen": bool(lwbs)} if has_flag else {}
         encounters[eid] = activity.Encounter.objects.create(
-            facility=world.hospital, patient=patient, visit_number=eid, encounter_class=cls, status="finished",
+            facility=world.hospital,
+            patient=patient,
+            visit_number=eid,
+            encounter_class=cls,
+            status="finished",
             admit_at=timezone.make_aware(dt.datetime.fromisoformat(admit), tz),
             discharge_at=timezone.make_aware(dt.datetime.fromisoformat(discharge), tz),
-            discharge_disposition=disposition, **extra)
+            discharge_disposition=disposition,
+            **extra,
+        )
     for eid, unit, start, end in STAYS:
-        activity.UnitStay.objects.create(encounter=encounters[eid], unit=units[unit],
-                                         start_at=timezone.make_aware(dt.datetime.fromisoformat(start), tz),
-                                         end_at=timezone.make_aware(dt.datetime.fromisoformat(end), tz))
+        activity.UnitStay.objects.create(
+            encounter=encounters[eid],
+            unit=units[unit],
+            start_at=timezone.make_aware(dt.datetime.fromisoformat(start), tz),
+            end_at=timezone.make_aware(dt.datetime.fromisoformat(end), tz),
+        )
     # A cancelled visit never counts.
-    activity.Encounter.objects.create(facility=world.hospital, patient=patients["P2"], visit_number="X9",
-                                      encounter_class="inpatient", status="cancelled",
-                                      admit_at=timezone.make_aware(dt.datetime(2024, 1, 9, 9), tz))
+    activity.Encounter.objects.create(
+        facility=world.hospital,
+        patient=patients["P2"],
+        visit_number="X9",
+        encounter_class="inpatient",
+        status="cancelled",
+        admit_at=timezone.make_aware(dt.datetime(2024, 1, 9, 9), tz),
+    )
     services.rebuild_kpis(as_of=AS_OF, facility_ids=[world.hospital.pk])
     from_tables = {(v.unit_id, v.kpi, v.grain, v.period): v.value for v in KpiValue.objects.all()}
     KpiValue.objects.all().delete()
@@ -99,3 +122,28 @@ def test_activity_tables_are_read_like_the_hand_made_frames(world, hand_frames, 
     from_frames = {(v.unit_id, v.kpi, v.grain, v.period): v.value for v in KpiValue.objects.all()}
     assert from_tables == pytest.approx(from_frames)
     assert _month(world, "admissions").value == 3
+
+
+def test_a_visit_across_the_autumn_clock_change_keeps_its_real_length(world, ed_unit, settings):
+    """01:40 summer time to 01:10 winter time on 3 Nov 2024 is 30 minutes, not minus 30."""
+    activity = pytest.importorskip("carehelm.activity.models")
+    settings.TIME_ZONE = "America/New_York"
+    patient = activity.Patient.objects.create(mrn="DST1")
+    visit = activity.Encounter.objects.create(
+        facility=world.hospital,
+        patient=patient,
+        visit_number="DST1",
+        encounter_class="emergency",
+        status="finished",
+        admit_at=dt.datetime(2024, 11, 3, 5, 40, tzinfo=dt.UTC),
+        discharge_at=dt.datetime(2024, 11, 3, 6, 10, tzinfo=dt.UTC),
+        discharge_disposition="home",
+    )
+    activity.UnitStay.objects.create(
+        encounter=visit, unit=ed_unit, start_at=visit.admit_at, end_at=visit.discharge_at
+    )
+    services.rebuild_kpis(facility_ids=[world.hospital.pk], as_of="2024-12-01")
+    median = KpiValue.objects.get(
+        facility=world.hospital, unit=None, kpi="ed_los_median_minutes", grain="day"
+    )
+    assert median.period == dt.date(2024, 11, 3) and median.value == pytest.approx(30.0)

@@ -40,8 +40,10 @@ def test_readmission_p_chart_matches_qicharts2_in_percent(world, client_for):
     counts, sizes, expected = _montgomery_7_4()
     add_series(facility=world.hospital, kpi="readmission_rate_30d", numerators=counts, denominators=sizes)
     client = client_for(world.users["executive"])
-    doc = client.get("/api/quality/spc", {"kpi": "readmission_rate_30d", "facility_id": world.hospital.pk,
-                                          "rules": "anhoej", "chart": "p"}).json()
+    doc = client.get(
+        "/api/quality/spc",
+        {"kpi": "readmission_rate_30d", "facility_id": world.hospital.pk, "rules": "anhoej", "chart": "p"},
+    ).json()
     assert doc["chart"] == "p" and len(doc["points"]) == 25
     for point, ref in zip(doc["points"], expected, strict=True):
         for key in ("y", "cl", "lcl", "ucl"):
@@ -55,8 +57,15 @@ def test_making_data_count_limits_match_nhsrplotthedots(world, client_for):
     case = json.loads((FIXTURES / "nhsr_standard_r1.json").read_text())
     add_series(facility=world.hospital, kpi="ed_los_median_minutes", values=case["y"])
     client = client_for(world.users["executive"])
-    doc = client.get("/api/quality/spc", {"kpi": "ed_los_median_minutes", "facility_id": world.hospital.pk,
-                                          "rules": "mdc", "screen_mr": "true"}).json()
+    doc = client.get(
+        "/api/quality/spc",
+        {
+            "kpi": "ed_los_median_minutes",
+            "facility_id": world.hospital.pk,
+            "rules": "mdc",
+            "screen_mr": "true",
+        },
+    ).json()
     printed = case["expected_printed"]
     for point in doc["points"]:
         assert float(f"{point['cl']:.7g}") == printed["mean"]
@@ -72,17 +81,28 @@ ALOS = [4.0, 4.2] * 6 + [4.3, 4.5] * 4
 
 
 def test_chart_spec_colours_exactly_the_points_the_rules_flag(world):
-    add_series(facility=world.hospital, unit=world.icu, kpi="average_length_of_stay",
-               numerators=[v * 10 for v in ALOS], denominators=[10] * len(ALOS))
-    chart = kpi_card(world.users["executive"], Level(world.hospital, world.icu), "average_length_of_stay",
-                     grain="month", options=ChartOptions(rules="mdc"))
+    add_series(
+        facility=world.hospital,
+        unit=world.icu,
+        kpi="average_length_of_stay",
+        numerators=[v * 10 for v in ALOS],
+        denominators=[10] * len(ALOS),
+    )
+    chart = kpi_card(
+        world.users["executive"],
+        Level(world.hospital, world.icu),
+        "average_length_of_stay",
+        grain="month",
+        options=ChartOptions(rules="mdc"),
+    )
     spec = spc_spec(chart)
     point_layer = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "point")
     values = layer_values(spec, point_layer)
     assert [v["signal"] for v in values] == ["improvement"] * 12 + ["concern"] * 8
     assert [round(v["value"], 9) for v in values] == ALOS
-    colour_scale = next(layer["encoding"]["color"]["scale"] for layer in spec["layer"]
-                        if "color" in layer.get("encoding", {}))
+    colour_scale = next(
+        layer["encoding"]["color"]["scale"] for layer in spec["layer"] if "color" in layer.get("encoding", {})
+    )
     colours = dict(zip(colour_scale["domain"], colour_scale["range"], strict=True))
     assert colours["concern"] != colours["improvement"] != colours["common cause"]
     assert chart.variation_icon == "concern_high"
@@ -98,12 +118,27 @@ def test_target_line_and_assurance_icon(world, target, icon):
     one below the lower limit (3.702) never."""
     from carehelm.quality import services
 
-    add_series(facility=world.hospital, unit=world.icu, kpi="average_length_of_stay",
-               numerators=[v * 10 for v in ALOS], denominators=[10] * len(ALOS))
-    services.set_target(actor=world.users["unit_manager"], kpi="average_length_of_stay", facility=world.hospital,
-                        unit=world.icu, value=target)
-    chart = kpi_card(world.users["unit_manager"], Level(world.hospital, world.icu), "average_length_of_stay",
-                     grain="month", options=ChartOptions(rules="mdc"))
+    add_series(
+        facility=world.hospital,
+        unit=world.icu,
+        kpi="average_length_of_stay",
+        numerators=[v * 10 for v in ALOS],
+        denominators=[10] * len(ALOS),
+    )
+    services.set_target(
+        actor=world.users["unit_manager"],
+        kpi="average_length_of_stay",
+        facility=world.hospital,
+        unit=world.icu,
+        value=target,
+    )
+    chart = kpi_card(
+        world.users["unit_manager"],
+        Level(world.hospital, world.icu),
+        "average_length_of_stay",
+        grain="month",
+        options=ChartOptions(rules="mdc"),
+    )
     assert chart.assurance_icon == icon
     spec = spc_spec(chart)
     rules = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule"]
@@ -112,17 +147,29 @@ def test_target_line_and_assurance_icon(world, target, icon):
 
 def test_anhoej_run_chart_on_the_dashboard_uses_the_median(world):
     add_series(facility=world.hospital, kpi="admissions", values=[10, 12, 11, 13, 40, 12, 11])
-    chart = kpi_card(world.users["executive"], Level(world.hospital), "admissions", grain="month",
-                     options=ChartOptions(rules="anhoej", chart="run"))
+    chart = kpi_card(
+        world.users["executive"],
+        Level(world.hospital),
+        "admissions",
+        grain="month",
+        options=ChartOptions(rules="anhoej", chart="run"),
+    )
     assert {p.cl for p in chart.points} == {12.0}
     assert all(p.lcl is None and p.ucl is None for p in chart.points)
     assert chart.assurance_icon is None and chart.variation_icon is None
 
 
 def test_dashboard_page_shows_every_kpi_with_data_its_definition_and_signals(world, client_for):
-    add_series(facility=world.hospital, unit=world.icu, kpi="average_length_of_stay",
-               numerators=[v * 10 for v in ALOS], denominators=[10] * len(ALOS))
-    add_series(facility=world.hospital, unit=world.icu, kpi="admissions", values=[30 + k % 3 for k in range(20)])
+    add_series(
+        facility=world.hospital,
+        unit=world.icu,
+        kpi="average_length_of_stay",
+        numerators=[v * 10 for v in ALOS],
+        denominators=[10] * len(ALOS),
+    )
+    add_series(
+        facility=world.hospital, unit=world.icu, kpi="admissions", values=[30 + k % 3 for k in range(20)]
+    )
     page = client_for(world.users["unit_manager"]).get(f"/quality/unit/{world.icu.pk}/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -130,3 +177,20 @@ def test_dashboard_page_shows_every_kpi_with_data_its_definition_and_signals(wor
     assert "8 points above the mean from Jan 2024 to Aug 2024: special cause, concern." in html
     assert presentation("average_length_of_stay").definition.numerator[:40] in html
     assert html.count('class="chart"') == 2
+
+
+def test_api_part_option_recalculates_the_centre_line_after_a_change(world, client_for):
+    add_series(
+        facility=world.hospital,
+        unit=world.icu,
+        kpi="average_length_of_stay",
+        numerators=[v * 10 for v in ALOS],
+        denominators=[10] * len(ALOS),
+    )
+    query = {"kpi": "average_length_of_stay", "facility_id": world.hospital.pk, "unit_id": world.icu.pk}
+    doc = client_for(world.users["executive"]).get(
+        "/api/quality/spc", {**query, "rules": "anhoej", "chart": "i", "part": "12"}
+    ).json()
+    assert {round(p["cl"], 9) for p in doc["points"][:12]} == {4.1}
+    assert {round(p["cl"], 9) for p in doc["points"][12:]} == {4.4}
+    assert [p["part"] for p in doc["points"]] == [1] * 12 + [2] * 8

@@ -179,3 +179,71 @@ def test_a_crash_is_a_friendly_500_without_a_stack_trace(client, busy_world, set
     body = response.content.decode()
     assert "Something went wrong" in body
     assert "Traceback" not in body and "secret internals" not in body and "/srv/carehelm" not in body
+
+
+@pytest.mark.parametrize("role", ["executive", "unit_manager", "staff"])
+def test_unit_page_counts_all_home_staff_and_beds_of_each_unit(client, world, role):
+    f.StaffFactory(home_unit=world.icu, last_name="Second")
+    room = f.RoomFactory(unit=world.icu)
+    f.BedFactory(room=room, label="A")
+    f.BedFactory(room=room, label="B")
+    client.force_login(world.users[role])
+    icu = next(u for u in client.get("/units/").context["units"] if u.pk == world.icu.pk)
+    assert (icu.staff_count, icu.bed_count) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("executive", {"rgh": (2, 2), "oak": (1, 1)}),
+        ("facility_admin", {"rgh": (2, 2)}),
+        ("unit_manager", {"rgh": (1, 1)}),
+    ],
+)
+def test_home_dashboard_counts_units_and_staff_per_facility(client, world, role, expected):
+    client.force_login(world.users[role])
+    cards = client.get("/").context["facility_cards"]
+    assert {c["facility"].code: (c["units"], c["staff"]) for c in cards} == expected
+
+
+def test_home_dashboard_counts_two_people_with_the_same_name_twice(client, world):
+    f.StaffFactory(home_unit=world.medsurg, first_name="Ines", last_name="Okafor")  # same name, other person
+    client.force_login(world.users["facility_admin"])
+    cards = client.get("/").context["facility_cards"]
+    assert [c["staff"] for c in cards] == [3]
+    assert client.get("/").context["staff_count"] == 3
+
+
+def test_unit_manager_finds_an_expiring_credential_renews_it_and_sees_it_in_the_audit_trail(client, busy_world):
+    client.force_login(busy_world.users["unit_manager"])
+    board = client.get("/credentials/expiry/?status=expiring&within=7")
+    row = next(r for r in board.context["rows"] if r.credential_type.code == "bls")
+    assert row.staff == busy_world.icu_nurse
+    detail = client.get(f"/staff/{row.staff.pk}/?renew=bls")
+    assert detail.status_code == 200 and detail.context["may_change"]
+    new_expiry = timezone.localdate() + dt.timedelta(days=730)
+    response = client.post(
+        f"/staff/{row.staff.pk}/credentials/",
+        {"credential_type": "bls", "number": "BLS-2026", "expires_on": new_expiry.isoformat()},
+        follow=True,
+    )
+    assert "recorded" in response.content.decode()
+    after = client.get("/credentials/expiry/?status=expiring&within=7").context["rows"]
+    assert all(r.credential_type.code != "bls" or r.staff != busy_world.icu_nurse for r in after)
+    audit = client.get("/audit/?action=credential.renewed").content.decode()
+    assert "bls renewed for" in audit and new_expiry.isoformat() in audit and "manager.icu" in audit
+
+
+def test_csv_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(client, busy_world):
+    import csv
+    import io
+
+    nurse = busy_world.icu_nurse
+    nurse.first_name = '=HYPERLINK("http://evil.example","x")'
+    nurse.save()
+    client.force_login(busy_world.users["executive"])
+    rows = list(csv.DictReader(io.StringIO(client.get("/credentials/expiry/?format=csv").content.decode())))
+    names = {r["name"] for r in rows if r["employee_number"] == nurse.employee_number}
+    assert names and all(n.startswith("'=") for n in names)
+    expired = next(r for r in rows if r["status"] == "expired")
+    assert expired["days_left"] == "-3"  # numbers stay numbers

@@ -78,11 +78,16 @@ def build(*, rng: random.Random, today: dt.date, scale: float) -> None:
         per_room = 2 if any(label == "B" for (c, _, label) in beds if c == code) else 1
         configs.append(UnitConfig(sim_name, kind, 0 if kind == "ed" else count, los, sigma, per_room))
     days = _history_days(scale)
+    global _clock
     now = timezone.localtime().replace(tzinfo=None, microsecond=0)
+    _clock = _Clock(now)
     start = (now - dt.timedelta(days=days)).replace(second=0)
+    # A unit of two or three beds queues far worse than one of thirty at the same occupancy (Erlang),
+    # so small test hospitals get proportionally fewer arrivals, or their ED would fill with boarders.
+    load = scale if scale >= 0.5 else scale * 0.6
     config = HospitalConfig(facility=FACILITY, start=start, days=days + 1, seed=rng.randrange(2**31),
-                            units=tuple(configs), ed_per_day=165.0 * scale, maternity_per_day=12.0 * scale,
-                            elective_per_weekday=16.0 * scale)
+                            units=tuple(configs), ed_per_day=165.0 * load, maternity_per_day=12.0 * load,
+                            elective_per_weekday=16.0 * load)
     result = simulate(config)
     codes = {sim: UNIT_MAP[sim][0] for sim in UNIT_MAP}
     summary = _write_history(result, hospital, units, beds, codes, now, rng)
@@ -93,9 +98,31 @@ def build(*, rng: random.Random, today: dt.date, scale: float) -> None:
            facility_id=hospital.pk)
 
 
+class _Clock:
+    """The simulation counts elapsed minutes on a naive axis that knows no daylight-saving changes.
+
+    Reading its times as local wall-clock would put a visit that spans the spring-forward hour
+    out of order; so times are placed by elapsed time back from now (``now`` itself is exact)."""
+
+    def __init__(self, now_naive: dt.datetime):
+        self.now_naive = now_naive
+        self.now = timezone.now().replace(microsecond=0)
+
+    def aware(self, value) -> dt.datetime | None:
+        if value is None or pd.isna(value):
+            return None
+        value = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+        return self.now - (self.now_naive - value)
+
+    def series(self, values: pd.Series) -> list:
+        return [self.aware(v) for v in values]
+
+
+_clock: _Clock | None = None
+
+
 def _aware(series: pd.Series) -> list:
-    zone = timezone.get_current_timezone()
-    return [None if pd.isna(v) else timezone.make_aware(v.to_pydatetime(), zone) for v in series]
+    return _clock.series(series)
 
 
 def _write_history(result, hospital, units, beds, codes, now, rng) -> dict:
@@ -201,16 +228,16 @@ def _in_house_course(in_house, true_discharge, stays, units, beds, encounter_ids
         for k, s in enumerate(own.itertuples(index=False)):
             bed = beds.get((s.unit_code, s.room_name, s.bed_label)) if s.room_name else None
             trigger = ("A04" if r.encounter_class == "emergency" else "A01") if k == 0 else "A02"
-            at = timezone.make_aware(s.start_time.to_pydatetime(), zone)
+            at = _clock.aware(s.start_time)
             current = (units[s.unit_code].pk, bed.pk if bed else None)
             messages.append(_synthetic(trigger, r.encounter_id, enc_id, k, at, r.encounter_class, *current))
         soon = upcoming.get(r.encounter_id)
         if soon is not None and current is not None:
-            announced = timezone.make_aware(max(soon["event_time"] - dt.timedelta(hours=3), now -
-                                                dt.timedelta(minutes=30)), zone)
+            announced = _clock.aware(max(soon["event_time"] - dt.timedelta(hours=3),
+                                         now - dt.timedelta(minutes=30)))
             to_unit = units.get(result_code(soon["unit"])) if soon["trigger"] == "A02" else None
             kind = "transfer" if soon["trigger"] == "A02" else "discharge"
-            if announced <= timezone.make_aware(now, zone):
+            if announced <= _clock.now:
                 pendings.append(PendingMove(encounter_id=enc_id, kind=kind, from_unit_id=current[0],
                                             to_unit_id=to_unit.pk if to_unit else None, start_at=announced))
                 step = _synthetic("A15" if kind == "transfer" else "A16", r.encounter_id, enc_id, 90, announced,
@@ -244,7 +271,7 @@ def _synthetic(trigger, visit, enc_id, k, at, encounter_class, unit_id, bed_id) 
 
 def _follow_beds(beds: dict, stay_rows: list[UnitStay], now, rng) -> None:
     """Occupied where someone is; housekeeping where someone left in the last two hours; a few closed."""
-    recent = timezone.make_aware(now - dt.timedelta(hours=2))
+    recent = _clock.aware(now - dt.timedelta(hours=2))
     occupied = {s.bed_id for s in stay_rows if s.bed_id and s.end_at is None}
     vacated = {s.bed_id for s in stay_rows if s.bed_id and s.end_at is not None and s.end_at > recent} - occupied
     changed = []

@@ -12,6 +12,7 @@ from carehelm.validation import InvalidInput, NotAllowed
 log = logging.getLogger(__name__)
 
 PROBLEM_BASE = "https://carehelm.org/problems/"
+_SOURCES = ("body", "query", "path", "file", "form", "header", "cookie")
 
 
 def problem(request, status: int, title: str, *, kind: str, detail: str = "", errors: list | None = None) -> JsonResponse:
@@ -28,7 +29,13 @@ def install(api) -> None:
     def on_validation(request, exc: ValidationError):
         errors = []
         for e in exc.errors:
-            loc = [str(part) for part in e.get("loc", []) if part not in ("body", "payload", "query", "path")]
+            # ninja's loc is (source, [parameter name,] field…): drop the source and the body parameter's
+            # name, positionally, so a field that happens to be called "file" or "path" keeps its name.
+            loc = [str(part) for part in e.get("loc", [])]
+            if loc and loc[0] in _SOURCES:
+                loc = loc[1:]
+            if len(loc) > 1 and loc[0] == "payload":
+                loc = loc[1:]
             errors.append({"field": ".".join(loc) or "body", "message": e.get("msg", "invalid")})
         return problem(request, 422, "The request is not valid.", kind="validation", errors=errors)
 

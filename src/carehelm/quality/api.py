@@ -10,7 +10,6 @@ field (and row) detail for bad parameters or series, 404 for what is outside the
 (repeatable or comma-separated), exclude, screen_mr, improvement, target.
 """
 
-
 import datetime as dt
 import math
 
@@ -88,9 +87,13 @@ class RunRef(Schema):
 
 
 class AdhocSpcIn(Schema):
-    y: list[float | None] = Field(..., description="one value per row (null = missing); counts for p, pp, c, u, up")
+    y: list[float | None] = Field(
+        ..., description="one value per row (null = missing); counts for p, pp, c, u, up"
+    )
     x: list[str | float | None] | None = Field(None, description="subgroup key per row (dates sort as text)")
-    n: list[float | None] | None = Field(None, description="denominator per row (p, pp, u, up; optional for i)")
+    n: list[float | None] | None = Field(
+        None, description="denominator per row (p, pp, u, up; optional for i)"
+    )
     chart: str = "i"
     rules: str = "anhoej"
     freeze: int | None = None
@@ -126,7 +129,9 @@ def get_definition(request, kpi: str):
 def _check_kpi_and_grain(kpi: str | None, grain: str | None) -> None:
     problems = []
     if kpi and kpi not in PRESENTATIONS:
-        problems.append(FieldProblem(field="kpi", value=kpi, message="unknown KPI; see /api/quality/definitions"))
+        problems.append(
+            FieldProblem(field="kpi", value=kpi, message="unknown KPI; see /api/quality/definitions")
+        )
     if grain and grain not in Grain.values:
         problems.append(FieldProblem(field="grain", value=grain, message="choose day, week or month"))
     if problems:
@@ -135,8 +140,16 @@ def _check_kpi_and_grain(kpi: str | None, grain: str | None) -> None:
 
 @router.get("/values", response=list[KpiValueOut])
 @paginate(LimitOffsetPagination)
-def list_values(request, facility_id: int | None = None, unit_id: int | None = None, level: str = "",
-                kpi: str = "", grain: str = "", start: dt.date | None = None, end: dt.date | None = None):
+def list_values(
+    request,
+    facility_id: int | None = None,
+    unit_id: int | None = None,
+    level: str = "",
+    kpi: str = "",
+    grain: str = "",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+):
     """Stored KPI values you may see. ``level=facility`` gives facility totals only, ``level=unit``
     unit rows only; ``start``/``end`` bound the period (its first day), inclusive."""
     _check_kpi_and_grain(kpi, grain)
@@ -171,16 +184,37 @@ def _level(request, facility_id: int, unit_id: int | None) -> Level:
 
 
 @router.get("/spc")
-def kpi_spc(request, kpi: str, facility_id: int, unit_id: int | None = None, grain: str = "month",
-            start: dt.date | None = None, end: dt.date | None = None, chart: str = "", rules: str = "mdc",
-            freeze: int | None = None, part: list[str] = Query(None), exclude: list[str] = Query(None),
-            screen_mr: bool = False, improvement: str = "", target: float | None = None):
+def kpi_spc(
+    request,
+    kpi: str,
+    facility_id: int,
+    unit_id: int | None = None,
+    grain: str = "month",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    chart: str = "",
+    rules: str = "mdc",
+    freeze: int | None = None,
+    part: list[str] = Query(None),
+    exclude: list[str] = Query(None),
+    screen_mr: bool = False,
+    improvement: str = "",
+    target: float | None = None,
+):
     """The SPC chart of one stored KPI series, as drawn on the dashboard: points in the KPI's unit of
     measure (percentages ×100), limits, signals in words, icons. ``unit_id`` omitted = facility level."""
     _check_kpi_and_grain(kpi, grain)
     level = _level(request, facility_id, unit_id)
-    options = ChartOptions.parse(chart=chart, rules=rules, freeze=freeze, parts=part, exclude=exclude,
-                                 screen_mr=screen_mr, improvement=improvement, target=target)
+    options = ChartOptions.parse(
+        chart=chart,
+        rules=rules,
+        freeze=freeze,
+        parts=part,
+        exclude=exclude,
+        screen_mr=screen_mr,
+        improvement=improvement,
+        target=target,
+    )
     result = kpi_card(request.auth, level, kpi, grain=grain, options=options, start=start, end=end)
     return result.to_dict()
 
@@ -204,12 +238,24 @@ def adhoc_spc(request, payload: AdhocSpcIn):
     if problems:
         raise InvalidInput(problems, title="The series is not valid.")
     try:
-        result = spc(payload.y, payload.x, payload.n, chart=payload.chart, freeze=payload.freeze,
-                     parts=payload.part, exclude=payload.exclude, screen_mr=payload.screen_mr, rules=payload.rules,
-                     improvement=payload.improvement, target=payload.target)
+        result = spc(
+            payload.y,
+            payload.x,
+            payload.n,
+            chart=payload.chart,
+            freeze=payload.freeze,
+            parts=payload.part,
+            exclude=payload.exclude,
+            screen_mr=payload.screen_mr,
+            rules=payload.rules,
+            improvement=payload.improvement,
+            target=payload.target,
+        )
     except SpcInputError as exc:
-        raise InvalidInput([FieldProblem(field=exc.field or "options", message=str(exc),
-                                         row=exc.row)], title="The series cannot be charted.") from exc
+        raise InvalidInput(
+            [FieldProblem(field=exc.field or "options", message=str(exc), row=exc.row)],
+            title="The series cannot be charted.",
+        ) from exc
     return result.to_dict(extended=True)
 
 
@@ -229,8 +275,14 @@ def list_targets(request, facility_id: int | None = None, unit_id: int | None = 
 def put_target(request, payload: TargetIn):
     """Create or replace the target of a KPI in a facility (``unit_id`` null) or unit."""
     level = _level(request, payload.facility_id, payload.unit_id)
-    return services.set_target(actor=request.auth, kpi=payload.kpi, facility=level.facility, unit=level.unit,
-                               value=payload.value, note=payload.note)
+    return services.set_target(
+        actor=request.auth,
+        kpi=payload.kpi,
+        facility=level.facility,
+        unit=level.unit,
+        value=payload.value,
+        note=payload.note,
+    )
 
 
 @router.delete("/targets/{target_id}", response={204: None})

@@ -81,8 +81,9 @@ def report_month(user, level: Level) -> dt.date | None:
     return _add_months(last_day.replace(day=1), -1)
 
 
-def board_summary(user, level: Level, *, month: dt.date | None = None, months: int = 24,
-                  with_images: bool = True) -> BoardSummary:
+def board_summary(
+    user, level: Level, *, month: dt.date | None = None, months: int = 24, with_images: bool = True
+) -> BoardSummary:
     from django.utils import timezone
 
     month = month or report_month(user, level)
@@ -94,15 +95,18 @@ def board_summary(user, level: Level, *, month: dt.date | None = None, months: i
         for kpi in HEADLINE_KPIS:
             if kpi not in present:
                 continue
-            chart = kpi_card(user, level, kpi, grain="month", options=ChartOptions(rules="mdc"), start=start,
-                             end=month)
+            chart = kpi_card(
+                user, level, kpi, grain="month", options=ChartOptions(rules="mdc"), start=start, end=month
+            )
             item = BoardItem(chart)
             by_period = {p.period: p.value for p in chart.points}
             item.value = by_period.get(month)
             item.previous = by_period.get(_add_months(month, -1))
-            item.recent_signals = [text for text, (_first, last) in zip(chart.signals, chart.signal_spans,
-                                                                         strict=True)
-                                   if chart.points[last].period >= recent_from]
+            item.recent_signals = [
+                text
+                for text, (_first, last) in zip(chart.signals, chart.signal_spans, strict=True)
+                if chart.points[last].period >= recent_from
+            ]
             if with_images and chart.points:
                 data = png(chart, width=330, height=120, scale=2)
                 item.image = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
@@ -120,13 +124,23 @@ def _chromium() -> str | None:
 def pdf_from_html(html: str, *, timeout: float = 90) -> bytes:
     exe = _chromium()
     if exe is None:
-        raise PdfUnavailable("PDF export needs Chromium (Debian package 'chromium'); print the HTML page instead.")
+        raise PdfUnavailable(
+            "PDF export needs Chromium (Debian package 'chromium'); print the HTML page instead."
+        )
     with tempfile.TemporaryDirectory(prefix="carehelm-board-") as tmp:
         source, target = Path(tmp, "board.html"), Path(tmp, "board.pdf")
         source.write_text(html, encoding="utf-8")
-        command = [exe, "--headless", "--disable-gpu", "--no-first-run", "--disable-extensions",
-                   "--no-pdf-header-footer", f"--user-data-dir={Path(tmp, 'profile')}",
-                   f"--print-to-pdf={target}", source.as_uri()]
+        command = [
+            exe,
+            "--headless",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-extensions",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={Path(tmp, 'profile')}",
+            f"--print-to-pdf={target}",
+            source.as_uri(),
+        ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
         try:

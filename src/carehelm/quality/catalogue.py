@@ -50,7 +50,9 @@ class KpiPresentation:
 
     @property
     def better(self) -> str:
-        return {"increase": "higher is better", "decrease": "lower is better"}.get(self.improvement, "neither")
+        return {"increase": "higher is better", "decrease": "lower is better"}.get(
+            self.improvement, "neither"
+        )
 
 
 _COUNT_CHARTS = ("i", "run", "c")

@@ -72,10 +72,13 @@ def _positive_ints(values, name: str) -> tuple[int, ...]:
         try:
             number = int(value)
         except (TypeError, ValueError):
-            raise InvalidInput([FieldProblem(field=name, message="expected whole point numbers (1, 2, …)",
-                                             value=str(value))]) from None
+            raise InvalidInput(
+                [FieldProblem(field=name, message="expected whole point numbers (1, 2, …)", value=str(value))]
+            ) from None
         if number < 1:
-            raise InvalidInput([FieldProblem(field=name, message="point numbers start at 1", value=str(value))])
+            raise InvalidInput(
+                [FieldProblem(field=name, message="point numbers start at 1", value=str(value))]
+            )
         out.append(number)
     return tuple(out)
 
@@ -94,26 +97,49 @@ class ChartOptions:
     def check(self, pres: KpiPresentation) -> ChartOptions:
         problems = []
         if self.rules not in RULES:
-            problems.append(FieldProblem(field="rules", message="choose mdc or anhoej", value=str(self.rules)))
+            problems.append(
+                FieldProblem(field="rules", message="choose mdc or anhoej", value=str(self.rules))
+            )
         chart = self.chart or ("i" if self.rules == "mdc" else pres.default_chart)
         if self.rules == "mdc" and chart != "i":
-            problems.append(FieldProblem(
-                field="chart", value=chart,
-                message="the Making Data Count rules use the I (XmR) chart only; choose rules=anhoej for "
-                        f"a {chart} chart"))
+            problems.append(
+                FieldProblem(
+                    field="chart",
+                    value=chart,
+                    message="the Making Data Count rules use the I (XmR) chart only; choose rules=anhoej for "
+                    f"a {chart} chart",
+                )
+            )
         elif chart not in pres.charts:
-            problems.append(FieldProblem(field="chart", value=str(chart),
-                                         message=f"for {pres.title} choose one of {', '.join(pres.charts)}"))
+            problems.append(
+                FieldProblem(
+                    field="chart",
+                    value=str(chart),
+                    message=f"for {pres.title} choose one of {', '.join(pres.charts)}",
+                )
+            )
         if self.improvement is not None and self.improvement not in IMPROVEMENTS:
-            problems.append(FieldProblem(field="improvement", value=str(self.improvement),
-                                         message="choose increase, decrease or neutral"))
+            problems.append(
+                FieldProblem(
+                    field="improvement",
+                    value=str(self.improvement),
+                    message="choose increase, decrease or neutral",
+                )
+            )
         if self.freeze is not None and (not isinstance(self.freeze, int) or self.freeze < 2):
-            problems.append(FieldProblem(field="freeze", value=str(self.freeze),
-                                         message="the baseline needs at least 2 points"))
+            problems.append(
+                FieldProblem(
+                    field="freeze", value=str(self.freeze), message="the baseline needs at least 2 points"
+                )
+            )
         if self.rules == "mdc" and self.exclude:
-            problems.append(FieldProblem(field="exclude",
-                                         message="excluded points are not defined under the Making Data Count "
-                                                 "rules; use rules=anhoej"))
+            problems.append(
+                FieldProblem(
+                    field="exclude",
+                    message="excluded points are not defined under the Making Data Count "
+                    "rules; use rules=anhoej",
+                )
+            )
         if self.target is not None and not math.isfinite(self.target):
             problems.append(FieldProblem(field="target", message="a target must be a finite number"))
         if problems:
@@ -121,8 +147,18 @@ class ChartOptions:
         return replace(self, chart=chart, improvement=self.improvement or pres.improvement)
 
     @classmethod
-    def parse(cls, *, chart=None, rules=None, freeze=None, parts=None, exclude=None, screen_mr=None,
-              improvement=None, target=None) -> ChartOptions:
+    def parse(
+        cls,
+        *,
+        chart=None,
+        rules=None,
+        freeze=None,
+        parts=None,
+        exclude=None,
+        screen_mr=None,
+        improvement=None,
+        target=None,
+    ) -> ChartOptions:
         """Options from text (query parameters, form fields); bad text raises ``InvalidInput``."""
         problems = []
 
@@ -207,8 +243,11 @@ class KpiChart:
             return ""
         if self.variation_icon:
             return VARIATION_TEXT.get(self.variation_icon, self.variation_icon)
-        return "Special cause variation: see the signals" if self.signals else \
-            "Common cause variation: no signal of change"
+        return (
+            "Special cause variation: see the signals"
+            if self.signals
+            else "Common cause variation: no signal of change"
+        )
 
     @property
     def assurance_text(self) -> str:
@@ -226,28 +265,81 @@ class KpiChart:
         """The API document: the engine's contract fields in the KPI's unit of measure plus context."""
         d = self.pres.definition
         return {
-            "kpi": d.name, "title": d.title, "unit_of_measure": d.unit_of_measure, "grain": self.grain,
-            "chart": self.options.chart, "rules": self.options.rules, "improvement": self.options.improvement,
-            "target": self.target, "scale": self.pres.scale if self.pres.shape == "ratio" else 1.0,
-            "points": [{
-                "x": p.period.isoformat(), "label": p.label, "y": p.value, "numerator": p.numerator,
-                "denominator": p.denominator, "cl": p.cl, "lcl": p.lcl, "ucl": p.ucl, "part": p.part,
-                "baseline": p.baseline, "included": p.included, "sigma_signal": p.sigma_signal,
-                "special_cause": p.special_cause, "signal": p.category,
-            } for p in self.points],
+            "kpi": d.name,
+            "title": d.title,
+            "unit_of_measure": d.unit_of_measure,
+            "grain": self.grain,
+            "chart": self.options.chart,
+            "rules": self.options.rules,
+            "improvement": self.options.improvement,
+            "target": self.target,
+            "scale": self.pres.scale if self.pres.shape == "ratio" else 1.0,
+            "points": [
+                {
+                    "x": p.period.isoformat(),
+                    "label": p.label,
+                    "y": p.value,
+                    "numerator": p.numerator,
+                    "denominator": p.denominator,
+                    "cl": p.cl,
+                    "lcl": p.lcl,
+                    "ucl": p.ucl,
+                    "part": p.part,
+                    "baseline": p.baseline,
+                    "included": p.included,
+                    "sigma_signal": p.sigma_signal,
+                    "special_cause": p.special_cause,
+                    "signal": p.category,
+                }
+                for p in self.points
+            ],
             "parts": [p.to_dict() for p in self.result.parts] if self.result else [],
-            "variation_icon": self.variation_icon, "assurance_icon": self.assurance_icon,
-            "signals": self.signals, "left_out": self.left_out, "error": self.error or None,
+            "variation_icon": self.variation_icon,
+            "assurance_icon": self.assurance_icon,
+            "signals": self.signals,
+            "left_out": self.left_out,
+            "error": self.error or None,
         }
 
-    CSV_COLUMNS = ("period", "label", "value", "numerator", "denominator", "centre_line", "lower_limit",
-                   "upper_limit", "part", "baseline", "included", "outside_limits", "special_cause", "signal",
-                   "target")
+    CSV_COLUMNS = (
+        "period",
+        "label",
+        "value",
+        "numerator",
+        "denominator",
+        "centre_line",
+        "lower_limit",
+        "upper_limit",
+        "part",
+        "baseline",
+        "included",
+        "outside_limits",
+        "special_cause",
+        "signal",
+        "target",
+    )
 
     def csv_rows(self) -> list[list]:
-        return [[p.period.isoformat(), p.label, p.value, p.numerator, p.denominator, p.cl, p.lcl, p.ucl, p.part,
-                 p.baseline, p.included, p.sigma_signal, p.special_cause or "", p.category, self.target]
-                for p in self.points]
+        return [
+            [
+                p.period.isoformat(),
+                p.label,
+                p.value,
+                p.numerator,
+                p.denominator,
+                p.cl,
+                p.lcl,
+                p.ucl,
+                p.part,
+                p.baseline,
+                p.included,
+                p.sigma_signal,
+                p.special_cause or "",
+                p.category,
+                self.target,
+            ]
+            for p in self.points
+        ]
 
 
 def _scaled(value: float | None, scale: float) -> float | None:
@@ -264,8 +356,9 @@ def _usable(row, pres: KpiPresentation) -> tuple[bool, str]:
     return True, ""
 
 
-def kpi_chart(rows, pres: KpiPresentation, options: ChartOptions, *, grain: str,
-              target: float | None = None) -> KpiChart:
+def kpi_chart(
+    rows, pres: KpiPresentation, options: ChartOptions, *, grain: str, target: float | None = None
+) -> KpiChart:
     """The SPC chart of one stored series (rows ordered by period); never raises for bad data:
     an unusable series comes back with ``error`` set and no points."""
     options = options.check(pres)
@@ -287,9 +380,16 @@ def kpi_chart(rows, pres: KpiPresentation, options: ChartOptions, *, grain: str,
     n = [r.denominator for r in used] if ratio and options.chart != "c" else None
     try:
         result = spc(
-            y, [r.period.isoformat() for r in used], n, chart=options.chart, freeze=options.freeze,
-            parts=list(options.parts), exclude=list(options.exclude), screen_mr=options.screen_mr,
-            rules=options.rules, improvement=options.improvement,
+            y,
+            [r.period.isoformat() for r in used],
+            n,
+            chart=options.chart,
+            freeze=options.freeze,
+            parts=list(options.parts),
+            exclude=list(options.exclude),
+            screen_mr=options.screen_mr,
+            rules=options.rules,
+            improvement=options.improvement,
             target=None if target is None else target / scale,
         )
     except SpcInputError as exc:
@@ -301,13 +401,24 @@ def kpi_chart(rows, pres: KpiPresentation, options: ChartOptions, *, grain: str,
     chart.result = result
     categories = _categories(result)
     for k, (row, point) in enumerate(zip(used, result.points, strict=True)):
-        chart.points.append(ChartPoint(
-            period=row.period, label=period_label(row.period, grain), value=_scaled(point.y, scale),
-            numerator=row.numerator, denominator=row.denominator, cl=_scaled(point.cl, scale),
-            lcl=_scaled(point.lcl, scale), ucl=_scaled(point.ucl, scale), part=point.part, baseline=point.baseline,
-            included=point.included, sigma_signal=point.sigma_signal, special_cause=point.special_cause,
-            category=categories[k],
-        ))
+        chart.points.append(
+            ChartPoint(
+                period=row.period,
+                label=period_label(row.period, grain),
+                value=_scaled(point.y, scale),
+                numerator=row.numerator,
+                denominator=row.denominator,
+                cl=_scaled(point.cl, scale),
+                lcl=_scaled(point.lcl, scale),
+                ucl=_scaled(point.ucl, scale),
+                part=point.part,
+                baseline=point.baseline,
+                included=point.included,
+                sigma_signal=point.sigma_signal,
+                special_cause=point.special_cause,
+                category=categories[k],
+            )
+        )
     chart.signals = [_sentence(signal, chart, result) for signal in result.signals]
     chart.signal_spans = [(signal.first, signal.last) for signal in result.signals]
     return chart
@@ -363,7 +474,9 @@ def _sentence(signal, chart: KpiChart, result: SpcResult) -> str:
             above = p.ucl is not None and p.value is not None and p.value > p.ucl
             limit = p.ucl if above else p.lcl
             word = "above the upper" if above else "below the lower"
-            return f"{p.label}: {_fmt(p.value, pres)} is {word} control limit ({_fmt(limit, pres)}): {verdict}."
+            return (
+                f"{p.label}: {_fmt(p.value, pres)} is {word} control limit ({_fmt(limit, pres)}): {verdict}."
+            )
         word = "above the upper" if high else "below the lower"
         if count == 1:
             return f"{p.label}: {_fmt(p.value, pres)} is {word} process limit: {verdict}."
@@ -371,17 +484,21 @@ def _sentence(signal, chart: KpiChart, result: SpcResult) -> str:
     if signal.kind == "long_run":
         part = result.parts[signal.part - 1]
         side = "above" if (p.value or 0) > (p.cl or 0) else "below"
-        return (f"{count} points in a row {side} the centre line {span} (more than {part.longest_run_max} is "
-                f"unusual for {part.n_useful} points): {verdict}, a shift in the process.")
+        return (
+            f"{count} points in a row {side} the centre line {span} (more than {part.longest_run_max} is "
+            f"unusual for {part.n_useful} points): {verdict}, a shift in the process."
+        )
     if signal.kind == "few_crossings":
         part = result.parts[signal.part - 1]
-        return (f"The data cross the centre line only {part.n_crossings} times {span} (fewer than "
-                f"{part.n_crossings_min} is unusual for {part.n_useful} points): {verdict}, the process is not "
-                "stable around its centre.")
+        return (
+            f"The data cross the centre line only {part.n_crossings} times {span} (fewer than "
+            f"{part.n_crossings_min} is unusual for {part.n_useful} points): {verdict}, the process is not "
+            "stable around its centre."
+        )
     if signal.kind == "trend":
         return f"{count} points in a row {'increasing' if high else 'decreasing'} {span}: {verdict}."
     if signal.kind == "two_of_three":
-        return (f"2 of 3 points close to the {'upper' if high else 'lower'} process limit {span}: {verdict}.")
+        return f"2 of 3 points close to the {'upper' if high else 'lower'} process limit {span}: {verdict}."
     if signal.kind == "shift":
         return f"{count} points {'above' if high else 'below'} the mean {span}: {verdict}."
     return signal.text

@@ -33,25 +33,45 @@ class Level:
 
     @property
     def path(self) -> str:
-        return f"/quality/unit/{self.unit.pk}/" if self.unit is not None else f"/quality/facility/{self.facility.pk}/"
+        return (
+            f"/quality/unit/{self.unit.pk}/"
+            if self.unit is not None
+            else f"/quality/facility/{self.facility.pk}/"
+        )
 
 
-def date_range(grain: str, start: dt.date | None, end: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
+def date_range(
+    grain: str, start: dt.date | None, end: dt.date | None
+) -> tuple[dt.date | None, dt.date | None]:
     # A month range includes every day and week starting in its last month.
     return start, (month_end(end) if end is not None else None)
 
 
-def kpi_card(user, level: Level, kpi: str, *, grain: str, options: ChartOptions,
-             start: dt.date | None = None, end: dt.date | None = None) -> KpiChart:
+def kpi_card(
+    user,
+    level: Level,
+    kpi: str,
+    *,
+    grain: str,
+    options: ChartOptions,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> KpiChart:
     pres = presentation(kpi)
     start, end = date_range(grain, start, end)
-    rows = selectors.series(user, facility=level.facility, unit=level.unit, kpi=kpi, grain=grain, start=start, end=end)
+    rows = selectors.series(
+        user, facility=level.facility, unit=level.unit, kpi=kpi, grain=grain, start=start, end=end
+    )
     target = selectors.target_for(user, kpi=kpi, facility=level.facility, unit=level.unit)
     return kpi_chart(rows, pres, options, grain=grain, target=target.value if target else None)
 
 
-def dashboard(user, level: Level, *, grain: str, rules: str, start: dt.date | None = None,
-              end: dt.date | None = None) -> list[KpiChart]:
+def dashboard(
+    user, level: Level, *, grain: str, rules: str, start: dt.date | None = None, end: dt.date | None = None
+) -> list[KpiChart]:
     present = set(selectors.kpis_with_data(user, facility=level.facility, unit=level.unit, grain=grain))
-    return [kpi_card(user, level, kpi, grain=grain, options=ChartOptions(rules=rules), start=start, end=end)
-            for kpi in PRESENTATIONS if kpi in present]
+    return [
+        kpi_card(user, level, kpi, grain=grain, options=ChartOptions(rules=rules), start=start, end=end)
+        for kpi in PRESENTATIONS
+        if kpi in present
+    ]

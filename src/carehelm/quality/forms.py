@@ -25,6 +25,8 @@ class MonthField(forms.CharField):
         value = super().to_python(value)
         if not value:
             return None
+        if len(value) > 10:
+            raise forms.ValidationError("Enter a month as YYYY-MM, e.g. 2025-03.")
         try:
             day = dt.date.fromisoformat(value if len(value) > 7 else f"{value}-01")
         except ValueError:
@@ -33,11 +35,14 @@ class MonthField(forms.CharField):
 
 
 class DashboardForm(forms.Form):
-    grain = forms.ChoiceField(choices=[(Grain.MONTH, "Month"), (Grain.WEEK, "Week"), (Grain.DAY, "Day")],
-                              required=False, initial=Grain.MONTH)
+    grain = forms.ChoiceField(
+        choices=[(Grain.MONTH, "Month"), (Grain.WEEK, "Week"), (Grain.DAY, "Day")],
+        required=False,
+        initial=Grain.MONTH,
+    )
     rules = forms.ChoiceField(choices=list(RULE_LABELS.items()), required=False, initial="mdc")
-    start = MonthField(label="From (YYYY-MM)", required=False, max_length=10)
-    end = MonthField(label="To (YYYY-MM)", required=False, max_length=10)
+    start = MonthField(label="From (YYYY-MM)", required=False)
+    end = MonthField(label="To (YYYY-MM)", required=False)
 
     def clean(self):
         data = super().clean()
@@ -64,8 +69,12 @@ def month_end(day: dt.date | None) -> dt.date | None:
 class ChartOptionsForm(DashboardForm):
     chart = forms.ChoiceField(choices=[("", "Default for this KPI"), *CHART_LABELS.items()], required=False)
     freeze = forms.IntegerField(label="Baseline: first N points", required=False, min_value=2)
-    part = forms.CharField(label="New part after point(s)", required=False, max_length=100,
-                           help_text="e.g. 12 — recalculate the limits after a known change")
+    part = forms.CharField(
+        label="New part after point(s)",
+        required=False,
+        max_length=100,
+        help_text="e.g. 12 — recalculate the limits after a known change",
+    )
     exclude = forms.CharField(label="Exclude point(s)", required=False, max_length=100)
     screen_mr = forms.BooleanField(label="Screen large moving ranges", required=False)
 
@@ -75,8 +84,14 @@ class ChartOptionsForm(DashboardForm):
             return None
         d = self.cleaned_data
         try:
-            return ChartOptions.parse(chart=d.get("chart"), rules=d["rules"], freeze=d.get("freeze"),
-                                      parts=d.get("part"), exclude=d.get("exclude"), screen_mr=d.get("screen_mr"))
+            return ChartOptions.parse(
+                chart=d.get("chart"),
+                rules=d["rules"],
+                freeze=d.get("freeze"),
+                parts=d.get("part"),
+                exclude=d.get("exclude"),
+                screen_mr=d.get("screen_mr"),
+            )
         except InvalidInput as exc:
             for problem in exc.problems:
                 self.add_error(problem.field if problem.field in self.fields else None, problem.message)
@@ -86,4 +101,3 @@ class ChartOptionsForm(DashboardForm):
 class TargetForm(forms.Form):
     value = forms.FloatField(label="Target")
     note = forms.CharField(required=False, max_length=300, label="Why this target (optional)")
-

@@ -60,12 +60,15 @@ class KpiTarget(models.Model):
 
     kpi = models.CharField(max_length=64)
     facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="kpi_targets")
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="kpi_targets")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="kpi_targets"
+    )
     value = models.FloatField(help_text="In the KPI's unit of measure (e.g. 12 for 12 %).")
     note = models.CharField(max_length=300, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = RestrictedQuerySet.as_manager()
     scope_lookups = {"facility": "facility_id", "unit": "unit_id"}
@@ -73,10 +76,16 @@ class KpiTarget(models.Model):
     class Meta:
         ordering = ["facility_id", "unit_id", "kpi"]
         constraints = [
-            models.UniqueConstraint(fields=["kpi", "facility", "unit"], condition=Q(unit__isnull=False),
-                                    name="unique_kpi_target_per_unit"),
-            models.UniqueConstraint(fields=["kpi", "facility"], condition=Q(unit__isnull=True),
-                                    name="unique_kpi_target_per_facility"),
+            models.UniqueConstraint(
+                fields=["kpi", "facility", "unit"],
+                condition=Q(unit__isnull=False),
+                name="unique_kpi_target_per_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["kpi", "facility"],
+                condition=Q(unit__isnull=True),
+                name="unique_kpi_target_per_facility",
+            ),
         ]
 
     def __str__(self) -> str:

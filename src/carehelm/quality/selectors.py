@@ -74,8 +74,16 @@ def _level(qs, facility: Facility, unit: Unit | None):
     return qs.filter(unit=unit) if unit is not None else qs.filter(unit__isnull=True)
 
 
-def series(user, *, facility: Facility, unit: Unit | None, kpi: str, grain: str,
-           start: dt.date | None = None, end: dt.date | None = None) -> list[KpiValue]:
+def series(
+    user,
+    *,
+    facility: Facility,
+    unit: Unit | None,
+    kpi: str,
+    grain: str,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> list[KpiValue]:
     qs = _level(kpi_values(user), facility, unit).filter(kpi=kpi, grain=grain)
     if start is not None:
         qs = qs.filter(period__gte=start)

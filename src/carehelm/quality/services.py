@@ -87,7 +87,9 @@ def rebuild_kpis(
     progress(0.02, "reading activity")
     if frames is None:
         frames = activity_frames(facility_ids)
-    facilities = {code: pk for pk, code in Facility.objects.filter(pk__in=facility_ids).values_list("pk", "code")}
+    facilities = {
+        code: pk for pk, code in Facility.objects.filter(pk__in=facility_ids).values_list("pk", "code")
+    }
 
     def engine_progress(step: int, steps: int, label: str) -> None:
         progress(0.1 + 0.5 * step / steps, f"computing KPIs: {label}")
@@ -96,12 +98,18 @@ def rebuild_kpis(
         rows = None
     else:
         try:
-            rows = compute_kpis(frames.encounters, frames.unit_stays, frames.staffed_beds, as_of=as_of,
-                                on_progress=engine_progress)
+            rows = compute_kpis(
+                frames.encounters,
+                frames.unit_stays,
+                frames.staffed_beds,
+                as_of=as_of,
+                on_progress=engine_progress,
+            )
         except KpiInputError as exc:
-            raise InvalidInput([FieldProblem(field=exc.field or "activity", message=str(exc), row=exc.row,
-                                             file=exc.source)],
-                               title="The activity data cannot be turned into KPIs; nothing was changed.") from exc
+            raise InvalidInput(
+                [FieldProblem(field=exc.field or "activity", message=str(exc), row=exc.row, file=exc.source)],
+                title="The activity data cannot be turned into KPIs; nothing was changed.",
+            ) from exc
     now = timezone.now()
     values: list[KpiValue] = []
     skipped_units: set[str] = set()
@@ -116,20 +124,42 @@ def rebuild_kpis(
                 if unit_id is None:  # activity without a configured unit: in the facility total only
                     skipped_units.add(f"{facility}/{unit}")
                     continue
-            values.append(KpiValue(grain=grain, period=dt.date.fromisoformat(period), facility_id=facility_id,
-                                   unit_id=unit_id, kpi=kpi, numerator=_finite(num), denominator=_finite(den),
-                                   value=_finite(value), computed_at=now))
+            values.append(
+                KpiValue(
+                    grain=grain,
+                    period=dt.date.fromisoformat(period),
+                    facility_id=facility_id,
+                    unit_id=unit_id,
+                    kpi=kpi,
+                    numerator=_finite(num),
+                    denominator=_finite(den),
+                    value=_finite(value),
+                    computed_at=now,
+                )
+            )
     progress(0.65, f"saving {len(values):,} KPI values")
     with transaction.atomic():
         KpiValue.objects.filter(facility_id__in=facility_ids).delete()
         for start in range(0, len(values), INSERT_BATCH):
-            KpiValue.objects.bulk_create(values[start:start + INSERT_BATCH])
-            progress(0.65 + 0.35 * min(1.0, (start + INSERT_BATCH) / max(1, len(values))),
-                     f"saved {min(start + INSERT_BATCH, len(values)):,} of {len(values):,} KPI values")
+            KpiValue.objects.bulk_create(values[start : start + INSERT_BATCH])
+            progress(
+                0.65 + 0.35 * min(1.0, (start + INSERT_BATCH) / max(1, len(values))),
+                f"saved {min(start + INSERT_BATCH, len(values)):,} of {len(values):,} KPI values",
+            )
         for facility_id in facility_ids:
-            record(action="quality.kpis_rebuilt", summary=f"KPIs rebuilt ({len(values):,} values)",
-                   object_type="quality.kpivalue", object_id="", facility_id=facility_id, actor=actor)
-    result = {"values": len(values), "facilities": len(facility_ids), "encounters": int(len(frames.encounters))}
+            record(
+                action="quality.kpis_rebuilt",
+                summary=f"KPIs rebuilt ({len(values):,} values)",
+                object_type="quality.kpivalue",
+                object_id="",
+                facility_id=facility_id,
+                actor=actor,
+            )
+    result = {
+        "values": len(values),
+        "facilities": len(facility_ids),
+        "encounters": int(len(frames.encounters)),
+    }
     if skipped_units:
         result["units_not_configured"] = sorted(skipped_units)
     return result
@@ -146,8 +176,15 @@ def start_kpi_rebuild(*, actor, facility_ids: Iterable[int] | None = None):
         ids = sorted(reach(actor, "manage").facility_ids)
     single = ids[0] if ids and len(ids) == 1 else None
     run = runs.start_run(kind="kpi.rebuild", title="KPI rebuild", actor=actor, facility_id=single)
-    record(action="quality.kpi_rebuild_started", obj=run, summary="KPI rebuild queued", facility_id=single,
-           actor=actor)
+    # Not obj=run: audit's _scope_of follows ``unit_id`` to a ``unit`` attribute a Run does not have.
+    record(
+        action="quality.kpi_rebuild_started",
+        object_type="runs.run",
+        object_id=str(run.pk),
+        summary="KPI rebuild queued",
+        facility_id=single,
+        actor=actor,
+    )
     result = rebuild_kpis_task.enqueue(run_id=run.pk, facility_ids=ids, actor_id=getattr(actor, "pk", None))
     run.task_id = str(getattr(result, "id", ""))[:64]
     run.save(update_fields=["task_id"])
@@ -160,21 +197,27 @@ def _check_target(kpi: str, facility: Facility, unit: Unit | None, value) -> flo
     if kpi not in KPI_DEFINITIONS:
         problems.append(FieldProblem(field="kpi", message=f"unknown KPI {kpi!r}", value=str(kpi)))
     if unit is not None and unit.facility_id != facility.pk:
-        problems.append(FieldProblem(field="unit", message=f"unit {unit.code} is not in facility {facility.code}"))
+        problems.append(
+            FieldProblem(field="unit", message=f"unit {unit.code} is not in facility {facility.code}")
+        )
     number = None
     try:
         number = float(value)
         if not math.isfinite(number):
             raise ValueError
     except (TypeError, ValueError):
-        problems.append(FieldProblem(field="value", message="a target must be a finite number", value=str(value)))
+        problems.append(
+            FieldProblem(field="value", message="a target must be a finite number", value=str(value))
+        )
     if problems:
         raise InvalidInput(problems, title="The target is not valid; nothing was saved.")
     return number  # type: ignore[return-value]
 
 
 @transaction.atomic
-def set_target(*, actor, kpi: str, facility: Facility, unit: Unit | None = None, value, note: str = "") -> KpiTarget:
+def set_target(
+    *, actor, kpi: str, facility: Facility, unit: Unit | None = None, value, note: str = ""
+) -> KpiTarget:
     number = _check_target(kpi, facility, unit, value)
     if not may_set_target(actor, facility, unit):
         raise NotAllowed("You may set targets only for the units and facilities you manage.")
@@ -186,8 +229,14 @@ def set_target(*, actor, kpi: str, facility: Facility, unit: Unit | None = None,
     target.updated_by = actor if getattr(actor, "pk", None) else None
     target.save()
     where = unit.code if unit is not None else facility.code
-    record(action="quality.target_set", obj=target, summary=f"Target for {kpi} in {where} set to {number:g}",
-           changes={"value": [before, number]}, facility_id=facility.pk, unit_id=getattr(unit, "pk", None))
+    record(
+        action="quality.target_set",
+        obj=target,
+        summary=f"Target for {kpi} in {where} set to {number:g}",
+        changes={"value": [before, number]},
+        facility_id=facility.pk,
+        unit_id=getattr(unit, "pk", None),
+    )
     return target
 
 
@@ -195,6 +244,12 @@ def set_target(*, actor, kpi: str, facility: Facility, unit: Unit | None = None,
 def delete_target(*, actor, target: KpiTarget) -> None:
     if not may_set_target(actor, target.facility, target.unit):
         raise NotAllowed("You may remove targets only for the units and facilities you manage.")
-    record(action="quality.target_removed", obj=target, summary=f"Target for {target.kpi} removed",
-           changes={"value": [target.value, None]}, facility_id=target.facility_id, unit_id=target.unit_id)
+    record(
+        action="quality.target_removed",
+        obj=target,
+        summary=f"Target for {target.kpi} removed",
+        changes={"value": [target.value, None]},
+        facility_id=target.facility_id,
+        unit_id=target.unit_id,
+    )
     target.delete()

@@ -26,8 +26,18 @@ from django.conf import settings
 from carehelm.organization.models import Unit
 
 ENCOUNTER_COLUMNS = [
-    "encounter_id", "patient_id", "facility", "unit", "encounter_class", "admit_time", "discharge_time",
-    "admit_source", "discharge_disposition", "arrival_time", "departure_time", "left_without_being_seen",
+    "encounter_id",
+    "patient_id",
+    "facility",
+    "unit",
+    "encounter_class",
+    "admit_time",
+    "discharge_time",
+    "admit_source",
+    "discharge_disposition",
+    "arrival_time",
+    "departure_time",
+    "left_without_being_seen",
 ]
 STAY_COLUMNS = ["encounter_id", "unit", "start_time", "end_time"]
 # Until the activity model carries an explicit flag, "left without being seen" is recorded as a
@@ -54,11 +64,26 @@ def _wall_clock(series: pd.Series) -> pd.Series:
     return times.dt.tz_convert(settings.TIME_ZONE).dt.tz_localize(None)
 
 
+def _wall_clock_span(start: pd.Series, end: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Both ends in wall-clock time, keeping the true duration where the clock went back.
+
+    When clocks fall back, a visit from 01:40 (summer time) to 01:10 (winter time) would end before
+    it began on the wall clock, which the engine rightly refuses; such an end is placed at start +
+    the real elapsed time, so lengths of stay stay exact and only that hour's placement shifts.
+    """
+    start_utc, end_utc = pd.to_datetime(start, utc=True), pd.to_datetime(end, utc=True)
+    start_wall, end_wall = _wall_clock(start_utc), _wall_clock(end_utc)
+    backwards = end_wall.notna() & (end_wall < start_wall)
+    if backwards.any():
+        end_wall = end_wall.where(~backwards, start_wall + (end_utc - start_utc))
+    return start_wall, end_wall
+
+
 def _units(facility_ids: Iterable[int]) -> tuple[dict, dict]:
     staffed, ids = {}, {}
-    for pk, unit_code, facility_code, beds in Unit.objects.filter(facility_id__in=list(facility_ids)).values_list(
-        "pk", "code", "facility__code", "staffed_beds"
-    ):
+    for pk, unit_code, facility_code, beds in Unit.objects.filter(
+        facility_id__in=list(facility_ids)
+    ).values_list("pk", "code", "facility__code", "staffed_beds"):
         ids[(facility_code, unit_code)] = pk
         if beds:
             staffed[(facility_code, unit_code)] = int(beds)
@@ -71,37 +96,52 @@ def activity_frames(facility_ids: Iterable[int]) -> ActivityFrames:
     facility_ids = list(facility_ids)
     staffed, unit_ids = _units(facility_ids)
     has_flag = any(f.name == "left_without_being_seen" for f in Encounter._meta.get_fields())
-    enc_fields = ["pk", "patient_id", "facility__code", "encounter_class", "admit_at", "discharge_at",
-                  "admit_source", "discharge_disposition"] + (["left_without_being_seen"] if has_flag else [])
+    enc_fields = [
+        "pk",
+        "patient_id",
+        "facility__code",
+        "encounter_class",
+        "admit_at",
+        "discharge_at",
+        "admit_source",
+        "discharge_disposition",
+    ] + (["left_without_being_seen"] if has_flag else [])
     encounters = (
         Encounter.objects.filter(facility_id__in=facility_ids, admit_at__isnull=False)
         .exclude(status="cancelled")
         .values_list(*enc_fields)
     )
     enc = pd.DataFrame.from_records(list(encounters.iterator(chunk_size=CHUNK)), columns=enc_fields)
-    stays = UnitStay.objects.filter(encounter__facility_id__in=facility_ids).exclude(
-        encounter__status="cancelled").values_list("encounter_id", "unit__code", "start_at", "end_at")
-    stay = pd.DataFrame.from_records(list(stays.iterator(chunk_size=CHUNK)),
-                                     columns=["encounter_id", "unit", "start_time", "end_time"])
+    stays = (
+        UnitStay.objects.filter(encounter__facility_id__in=facility_ids)
+        .exclude(encounter__status="cancelled")
+        .values_list("encounter_id", "unit__code", "start_at", "end_at")
+    )
+    stay = pd.DataFrame.from_records(
+        list(stays.iterator(chunk_size=CHUNK)), columns=["encounter_id", "unit", "start_time", "end_time"]
+    )
     if enc.empty:
-        return ActivityFrames(pd.DataFrame(columns=ENCOUNTER_COLUMNS), pd.DataFrame(columns=STAY_COLUMNS),
-                              staffed, unit_ids)
-    stay = stay[stay["encounter_id"].isin(enc["pk"])]
-    stay["start_time"] = _wall_clock(stay["start_time"])
-    stay["end_time"] = _wall_clock(stay["end_time"])
+        return ActivityFrames(
+            pd.DataFrame(columns=ENCOUNTER_COLUMNS), pd.DataFrame(columns=STAY_COLUMNS), staffed, unit_ids
+        )
+    stay = stay[stay["encounter_id"].isin(enc["pk"])].copy()
+    stay["start_time"], stay["end_time"] = _wall_clock_span(stay["start_time"], stay["end_time"])
     last_unit = stay.sort_values(["encounter_id", "start_time"]).groupby("encounter_id")["unit"].last()
 
-    out = pd.DataFrame({
-        "encounter_id": enc["pk"].astype(str),
-        "patient_id": enc["patient_id"].astype(str),
-        "facility": enc["facility__code"],
-        "unit": enc["pk"].map(last_unit).fillna(NO_UNIT),
-        "encounter_class": enc["encounter_class"],
-        "admit_time": _wall_clock(enc["admit_at"]),
-        "discharge_time": _wall_clock(enc["discharge_at"]),
-        "admit_source": enc["admit_source"].fillna(""),
-        "discharge_disposition": enc["discharge_disposition"].fillna(""),
-    })
+    admit, discharge = _wall_clock_span(enc["admit_at"], enc["discharge_at"])
+    out = pd.DataFrame(
+        {
+            "encounter_id": enc["pk"].astype(str),
+            "patient_id": enc["patient_id"].astype(str),
+            "facility": enc["facility__code"],
+            "unit": enc["pk"].map(last_unit).fillna(NO_UNIT),
+            "encounter_class": enc["encounter_class"],
+            "admit_time": admit,
+            "discharge_time": discharge,
+            "admit_source": enc["admit_source"].fillna(""),
+            "discharge_disposition": enc["discharge_disposition"].fillna(""),
+        }
+    )
     out["arrival_time"] = out["admit_time"]
     out["departure_time"] = out["discharge_time"]
     if has_flag:

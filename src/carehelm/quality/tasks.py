@@ -12,9 +12,13 @@ from carehelm.runs.services import run_task_body
 
 
 @task()
-def rebuild_kpis_task(run_id: int, facility_ids: list[int] | None = None, actor_id: int | None = None) -> None:
+def rebuild_kpis_task(
+    run_id: int, facility_ids: list[int] | None = None, actor_id: int | None = None
+) -> None:
     from carehelm.accounts.models import User
     from carehelm.quality import services
 
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    run_task_body(run_id, lambda rid: services.rebuild_kpis(actor=actor, facility_ids=facility_ids, run_id=rid))
+    run_task_body(
+        run_id, lambda rid: services.rebuild_kpis(actor=actor, facility_ids=facility_ids, run_id=rid)
+    )

@@ -59,14 +59,21 @@ def index(request):
     for unit in units:
         by_facility.setdefault(unit.facility, []).append(unit)
     visible_facility_ids = {f.pk for f in facilities}
-    rows = [{"facility": f, "dashboard": f.pk in visible_facility_ids, "units": us} for f, us in by_facility.items()]
+    rows = [
+        {"facility": f, "dashboard": f.pk in visible_facility_ids, "units": us}
+        for f, us in by_facility.items()
+    ]
     rows += [{"facility": f, "dashboard": True, "units": []} for f in facilities if f not in by_facility]
-    return render(request, "quality/index.html", {
-        "rows": rows,
-        "run": selectors.last_rebuild(user),
-        "may_rebuild": services.may_rebuild(user),
-        "has_values": selectors.kpi_values(user).exists(),
-    })
+    return render(
+        request,
+        "quality/index.html",
+        {
+            "rows": rows,
+            "run": selectors.last_rebuild(user),
+            "may_rebuild": services.may_rebuild(user),
+            "has_values": selectors.kpi_values(user).exists(),
+        },
+    )
 
 
 @require_POST
@@ -86,10 +93,14 @@ def rebuild(request):
 @require_GET
 def definitions(request):
     _require_quality(request)
-    return render(request, "quality/definitions.html", {
-        "items": [(p, p.definition) for p in PRESENTATIONS.values()],
-        "chart_labels": CHART_LABELS,
-    })
+    return render(
+        request,
+        "quality/definitions.html",
+        {
+            "items": [(p, p.definition) for p in PRESENTATIONS.values()],
+            "chart_labels": CHART_LABELS,
+        },
+    )
 
 
 @require_GET
@@ -97,16 +108,32 @@ def level_dashboard(request, scope: str, pk: int):
     level = _level(request, scope, pk)
     form = DashboardForm(request.GET or None)
     settings = form.settings()
-    charts = dashboard(request.user, level, grain=settings["grain"], rules=settings["rules"],
-                       start=settings["start"], end=settings["end"])
+    charts = dashboard(
+        request.user,
+        level,
+        grain=settings["grain"],
+        rules=settings["rules"],
+        start=settings["start"],
+        end=settings["end"],
+    )
     cards = [{"chart": c, "spec": spec_json(spc_spec(c, height=180)) if c.points else None} for c in charts]
     units = []
     if level.unit is None:
         units = list(selectors.units_for(request.user).filter(facility=level.facility).order_by("name"))
-    return render(request, "quality/dashboard.html", {
-        "level": level, "scope": scope, "form": form, "cards": cards, "settings": settings, "units": units,
-        "query": request.GET.urlencode(), "rule_label": RULE_LABELS[settings["rules"]],
-    })
+    return render(
+        request,
+        "quality/dashboard.html",
+        {
+            "level": level,
+            "scope": scope,
+            "form": form,
+            "cards": cards,
+            "settings": settings,
+            "units": units,
+            "query": request.GET.urlencode(),
+            "rule_label": RULE_LABELS[settings["rules"]],
+        },
+    )
 
 
 def _chart_for(request, level: Level, kpi: str):
@@ -118,8 +145,15 @@ def _chart_for(request, level: Level, kpi: str):
         return form, None
     settings = form.settings() if request.GET else {"grain": "month", "start": None, "end": None}
     try:
-        chart = kpi_card(request.user, level, pres.kpi, grain=settings["grain"], options=options,
-                         start=settings["start"], end=settings["end"])
+        chart = kpi_card(
+            request.user,
+            level,
+            pres.kpi,
+            grain=settings["grain"],
+            options=options,
+            start=settings["start"],
+            end=settings["end"],
+        )
     except InvalidInput as exc:
         for problem in exc.problems:
             form.add_error(problem.field if problem.field in form.fields else None, problem.message)
@@ -132,7 +166,9 @@ def kpi_detail(request, scope: str, pk: int, kpi: str):
     pres = _kpi(kpi)
     may_target = services.may_set_target(request.user, level.facility, level.unit)
     target = selectors.target_for(request.user, kpi=kpi, facility=level.facility, unit=level.unit)
-    target_form = TargetForm(initial={"value": target.value if target else None, "note": target.note if target else ""})
+    target_form = TargetForm(
+        initial={"value": target.value if target else None, "note": target.note if target else ""}
+    )
     if request.method == "POST":
         if not may_target:
             raise PermissionDenied
@@ -143,8 +179,14 @@ def kpi_detail(request, scope: str, pk: int, kpi: str):
         target_form = TargetForm(request.POST)
         if target_form.is_valid():
             try:
-                services.set_target(actor=request.user, kpi=kpi, facility=level.facility, unit=level.unit,
-                                    value=target_form.cleaned_data["value"], note=target_form.cleaned_data["note"])
+                services.set_target(
+                    actor=request.user,
+                    kpi=kpi,
+                    facility=level.facility,
+                    unit=level.unit,
+                    value=target_form.cleaned_data["value"],
+                    note=target_form.cleaned_data["note"],
+                )
             except InvalidInput as exc:
                 for problem in exc.problems:
                     target_form.add_error(None, str(problem))
@@ -155,17 +197,32 @@ def kpi_detail(request, scope: str, pk: int, kpi: str):
         return HttpResponse(status=405)
     form, chart = _chart_for(request, level, kpi)
     spec = spec_json(spc_spec(chart, height=300)) if chart is not None and chart.points else None
-    return render(request, "quality/kpi_detail.html", {
-        "level": level, "scope": scope, "pres": pres, "definition": pres.definition, "form": form,
-        "chart": chart, "spec": spec, "target": target, "target_form": target_form, "may_target": may_target,
-        "query": request.GET.urlencode(), "chart_labels": CHART_LABELS,
-    }, status=200 if chart is not None or not request.GET else 400)
+    return render(
+        request,
+        "quality/kpi_detail.html",
+        {
+            "level": level,
+            "scope": scope,
+            "pres": pres,
+            "definition": pres.definition,
+            "form": form,
+            "chart": chart,
+            "spec": spec,
+            "target": target,
+            "target_form": target_form,
+            "may_target": may_target,
+            "query": request.GET.urlencode(),
+            "chart_labels": CHART_LABELS,
+        },
+        status=200 if chart is not None or not request.GET else 400,
+    )
 
 
 def _bad_request(form) -> HttpResponseBadRequest:
     lines = [f"{field}: {'; '.join(errors)}" for field, errors in form.errors.items()]
-    return HttpResponseBadRequest("The chart options are not valid.\n" + "\n".join(lines),
-                                  content_type="text/plain; charset=utf-8")
+    return HttpResponseBadRequest(
+        "The chart options are not valid.\n" + "\n".join(lines), content_type="text/plain; charset=utf-8"
+    )
 
 
 @require_GET
@@ -247,4 +304,3 @@ def board_pdf(request, scope: str, pk: int):
     name = f"{_filename(level, 'board')}-{month:%Y-%m}" if month else _filename(level, "board")
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response
-

@@ -163,6 +163,9 @@ def night_cuts(built: Built, roster: Roster) -> set[tuple[str, int, str]]:
         limit, rest_days = template.max_consecutive_nights, template.days_off_after_nights
         if people[key].contract.min_consecutive_days_off >= rest_days:
             rest_days = 0  # the engine's minimum block of days off already keeps this rule
+        max_days = people[key].contract.max_consecutive_work_days
+        if limit and max_days is not None and max_days <= limit:
+            limit = 0  # no run of any shifts may be longer, so neither may a run of nights
         for start, length in _night_runs(built, row):
             end = start + length - 1
             for d in range(end + 1, min(horizon, end + 1 + rest_days)):

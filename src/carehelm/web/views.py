@@ -29,8 +29,11 @@ def home(request):
     for row in workforce.missing_required_credentials(staff):
         by_unit[(row.staff.home_unit.name, "Missing")] += 1
     chart_rows = [{"unit": u, "status": s, "count": n} for (u, s), n in sorted(by_unit.items())]
-    staff_by_facility = Counter(staff.values_list("home_unit__facility_id", flat=True))
-    unit_counts = Counter(units.values_list("facility_id", flat=True))
+    # Count over plain rows: restrict() may add DISTINCT, and a DISTINCT over (facility, name) would
+    # count two people with the same name once.
+    staff_by_facility = Counter(
+        Staff.objects.filter(pk__in=staff.values("pk")).values_list("home_unit__facility_id", flat=True))
+    unit_counts = Counter(Unit.objects.filter(pk__in=units.values("pk")).values_list("facility_id", flat=True))
     facility_cards = [
         {"facility": f, "units": unit_counts.get(f.pk, 0), "staff": staff_by_facility.get(f.pk, 0)} for f in facilities
     ]
@@ -61,6 +64,11 @@ def forbidden(request, exception=None):
 
 
 def not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        # Scripts reading the API expect problem+json for every error, unknown addresses included.
+        from carehelm.api.problems import problem
+
+        return problem(request, 404, "Not found.", kind="not-found", detail="There is no such API address.")
     return render(request, "web/error.html", {"code": 404, "title": "Not found",
                                               "text": "There is no such page, or it is outside what you may see."},
                   status=404)

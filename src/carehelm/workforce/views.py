@@ -144,14 +144,21 @@ def _board_csv(rows) -> HttpResponse:
     writer.writerow(["employee_number", "name", "facility", "unit", "job_role", "credential", "number", "expires_on",
                      "days_left", "status", "verification"])
     for r in rows:
-        writer.writerow([
+        writer.writerow([_safe_cell(v) for v in [
             r.staff.employee_number, r.staff.full_name, r.staff.home_unit.facility.code, r.staff.home_unit.code,
             r.staff.job_role.code if hasattr(r.staff, "job_role") else "", r.credential_type.code,
             r.credential.number if r.credential else "", r.credential.expires_on if r.credential else "",
             "" if r.status.days_left is None else r.status.days_left, r.status.status,
             (r.credential.verification_result or "unverified") if r.credential else "",
-        ])
+        ]])
     return response
+
+
+def _safe_cell(value):
+    """Neutralise text a spreadsheet would run as a formula (names and numbers come from imports)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def import_page(request):

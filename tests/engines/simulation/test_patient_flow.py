@@ -224,3 +224,15 @@ def test_a_bed_unit_without_beds_is_refused():
     )
     with pytest.raises(ValueError, match=r"units\[ICU\]\.beds"):
         HospitalConfig(units=units)
+
+
+def test_a_patient_is_in_one_place_at_a_time_and_never_returns_after_death(run):
+    enc = run.encounters.sort_values(["patient_id", "admit_time", "encounter_id"])
+    end = enc.discharge_time.fillna(pd.Timestamp("2100-01-01"))
+    same = enc.patient_id.eq(enc.patient_id.shift())
+    # The next encounter of the same patient starts when (or after) the previous one ended:
+    # ED departure == admission for admitted patients.
+    assert not (same & (enc.admit_time < end.shift())).any()
+    died = enc[enc.discharge_disposition == "died"].set_index("patient_id").discharge_time
+    later = enc[enc.patient_id.isin(died.index)]
+    assert (later.admit_time <= later.patient_id.map(died)).all()

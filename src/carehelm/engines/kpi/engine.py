@@ -68,7 +68,7 @@ def compute_kpis(
     kpis: Iterable[str] | None = None,
     on_progress: ProgressCallback | None = None,
     threads: int | None = None,
-    memory_limit: str | None = None,
+    memory_limit: str | None = "1GB",
 ) -> pd.DataFrame:
     """Compute the KPI set and return tidy rows.
 
@@ -79,6 +79,12 @@ def compute_kpis(
     full 30 days of readmission follow-up. Returns a DataFrame with columns
     grain, period (first day, ``YYYY-MM-DD``), facility, unit (``None`` for the facility level),
     kpi, numerator, denominator, value; undefined values (nothing to divide by) are NaN.
+
+    ``memory_limit`` caps DuckDB's working memory (beyond it DuckDB spills to a temporary
+    directory), so a rebuild over Parquet files stays within a fixed footprint whatever the
+    number of encounters; ``None`` leaves DuckDB's default (80% of RAM). ``threads``: DuckDB
+    worker threads (default: all cores). ``on_progress(step, steps, label)`` is called as work
+    advances.
     """
     grains = tuple(grains)
     levels = tuple(levels)
@@ -132,7 +138,7 @@ def _range(
             SELECT greatest(
                 (SELECT max(greatest(admit_time, coalesce(discharge_time, admit_time),
                                      coalesce(departure_time, admit_time))) FROM enc),
-                (SELECT max(greatest(start_time, coalesce(end_time, start_time))) FROM stays))
+                (SELECT max(greatest(start_time, coalesce(end_time, start_time))) FROM stays_x))
         """,
         )
         if row[0] is None:
@@ -169,8 +175,8 @@ def _build_daily(
     """)
     con.execute(f"""
         CREATE TEMP TABLE bstays AS
-        SELECT s.encounter_id, e.facility, s.unit, s.start_time, s.end_time
-        FROM stays s JOIN enc e USING (encounter_id) WHERE e.cls IN ({_sql_list(BEDDED_CLASSES)})
+        SELECT encounter_id, facility, unit, start_time, end_time
+        FROM stays_x WHERE cls IN ({_sql_list(BEDDED_CLASSES)})
     """)
     # Census day D counts a stay when start_time < midnight(D+1) <= end_time, so the stay is
     # counted on days CAST(start AS DATE) .. CAST(end AS DATE) - 1 (open stays: to the range end).
@@ -256,11 +262,11 @@ def _build_daily(
         SELECT facility, unit, bool_or(bedded) AS bedded, bool_or(emergency) AS emergency,
                max(staffed_beds) AS staffed_beds
         FROM (
-            SELECT DISTINCT facility, unit, true AS bedded, false AS emergency, NULL::DOUBLE AS staffed_beds
-            FROM bstays
+            SELECT facility, unit, true AS bedded, false AS emergency, NULL::DOUBLE AS staffed_beds
+            FROM bstays GROUP BY ALL
             UNION ALL
-            SELECT DISTINCT facility, unit, cls <> 'emergency', cls = 'emergency', NULL FROM enc
-            WHERE cls IN ('inpatient', 'emergency')
+            SELECT facility, unit, bool_or(cls = 'inpatient'), bool_or(cls = 'emergency'), NULL FROM enc
+            WHERE cls IN ('inpatient', 'emergency') GROUP BY ALL
             UNION ALL
             SELECT facility, unit, true, false, staffed_beds FROM beds)
         GROUP BY ALL
@@ -372,18 +378,26 @@ def _emit(
             keep.append("unit IS NULL")
         if "unit" in levels:
             keep.append("unit IS NOT NULL")
+        con.execute(f"""
+            CREATE TEMP TABLE ed_seen AS
+            SELECT facility, unit, CAST(arrival_time AS DATE) AS day,
+                   epoch(departure_time - arrival_time) / 60.0 AS los
+            FROM enc WHERE cls = 'emergency' AND NOT lwbs AND departure_time IS NOT NULL
+              AND CAST(arrival_time AS DATE) BETWEEN {s} AND {e}
+        """)
+        # Both percentiles from one holistic aggregate: one sort per group instead of two.
         ed_sql = " UNION ALL ".join(
             f"""
-            SELECT '{g}' AS grain, CAST(date_trunc('{_GRAIN_TRUNC[g]}', arrival_time) AS DATE) AS period,
-                   facility, unit, count(*) AS n,
-                   quantile_cont(los, 0.5) AS median, quantile_cont(los, 0.9) AS p90
-            FROM (SELECT facility, unit, arrival_time, epoch(departure_time - arrival_time) / 60.0 AS los
-                  FROM enc WHERE cls = 'emergency' AND NOT lwbs AND departure_time IS NOT NULL
-                    AND CAST(arrival_time AS DATE) BETWEEN {s} AND {e})
+            SELECT '{g}' AS grain, CAST(date_trunc('{_GRAIN_TRUNC[g]}', day) AS DATE) AS period,
+                   facility, unit, count(*) AS n, quantile_cont(los, [0.5, 0.9]) AS q
+            FROM ed_seen
             GROUP BY GROUPING SETS ((period, facility), (period, facility, unit))"""
             for g in grains
         )
-        con.execute(f"CREATE TEMP TABLE ed_stats AS SELECT * FROM ({ed_sql}) WHERE {' OR '.join(keep)}")
+        con.execute(
+            f"CREATE TEMP TABLE ed_stats AS SELECT grain, period, facility, unit, n, q[1] AS median, "
+            f"q[2] AS p90 FROM ({ed_sql}) WHERE {' OR '.join(keep)}"
+        )
         for k, col in (("ed_los_median_minutes", "median"), ("ed_los_p90_minutes", "p90")):
             if k in wanted:
                 parts.append(f"""SELECT grain, period, facility, unit, '{k}', NULL::DOUBLE, CAST(n AS DOUBLE),

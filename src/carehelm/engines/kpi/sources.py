@@ -2,8 +2,8 @@
 
 ``load_sources(con, encounters=..., unit_stays=..., staffed_beds=...)`` accepts, for each table,
 a pandas DataFrame, an Arrow table (anything DuckDB can scan) or a path to a Parquet or CSV file,
-checks every row and leaves three typed tables in the connection: ``enc``, ``stays`` and
-``beds``. The first bad row raises :class:`KpiInputError` naming the source, the row and the
+checks every row and leaves typed relations in the connection: ``enc``, ``stays``,
+``stays_x`` (stays with their encounter's facility and class) and ``beds``. The first bad row raises :class:`KpiInputError` naming the source, the row and the
 field; nothing is computed from partly valid input.
 
 Encounter columns: encounter_id, patient_id, facility, unit, encounter_class, admit_time,
@@ -70,6 +70,14 @@ class _Source:
     relation: str  # name of the raw relation registered in the connection
     columns: tuple[str, ...]
     is_csv: bool
+    is_parquet: bool = False
+
+    @property
+    def kind(self) -> str:
+        """How to hold the typed table: Parquet is re-read column by column (a view keeps memory
+        flat and reads only the columns each query needs); CSV and in-memory objects are
+        parsed once into a DuckDB table."""
+        return "VIEW" if self.is_parquet else "TABLE"
 
     def error(self, message: str, row: int | None = None, field: str | None = None) -> KpiInputError:
         # A CSV's first line is its header, so data row N is line N + 1 of the file.
@@ -93,14 +101,14 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, source: Any, what: str)
         lit = _quote_literal(str(path))
         if ".parquet" in suffixes or suffixes.endswith(".pq"):
             con.execute(f"CREATE OR REPLACE TEMP VIEW {relation} AS SELECT * FROM read_parquet({lit})")
-            is_csv = False
+            is_csv, is_parquet = False, True
         elif ".csv" in suffixes or ".tsv" in suffixes:
             # all_varchar: we parse every field ourselves, so a bad value is reported by row.
             con.execute(
                 f"CREATE OR REPLACE TEMP VIEW {relation} AS "
                 f"SELECT * FROM read_csv({lit}, header=true, all_varchar=true)"
             )
-            is_csv = True
+            is_csv, is_parquet = True, False
         else:
             raise KpiInputError(label, f"{what} must be a .parquet or .csv file")
     else:
@@ -111,12 +119,12 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, source: Any, what: str)
             con.register(relation, source)
         except Exception as exc:  # duckdb raises several types for unscannable objects
             raise KpiInputError(label, f"cannot read {type(source).__name__}: {exc}") from exc
-        is_csv = False
+        is_csv, is_parquet = False, False
     try:
         columns = tuple(r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall())
     except duckdb.Error as exc:
         raise KpiInputError(label, f"cannot read: {exc}") from exc
-    return _Source(label, relation, columns, is_csv)
+    return _Source(label, relation, columns, is_csv, is_parquet)
 
 
 def _column_types(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
@@ -284,7 +292,7 @@ def load_sources(
     )
     opt = {c: (c if c in present else None) for c in ENCOUNTER_OPTIONAL}
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE enc AS SELECT
+        CREATE OR REPLACE TEMP {enc.kind} enc AS SELECT
             CAST(encounter_id AS {id_type}) AS encounter_id,
             patient_id,
             {ex.text("facility")} AS facility,
@@ -301,7 +309,7 @@ def load_sources(
     """)
     bed_col = sx.text("bed")
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE stays AS SELECT
+        CREATE OR REPLACE TEMP {stays.kind} stays AS SELECT
             CAST(encounter_id AS {id_type}) AS encounter_id,
             {sx.text("unit")} AS unit,
             {bed_col} AS bed,
@@ -315,9 +323,14 @@ def load_sources(
     if dup is not None:
         rn = _row_of(con, enc, f"CAST(encounter_id AS {id_type}) = ?", dup[0], nth=2)
         raise enc.error(f"duplicate encounter_id {dup[0]!r}", row=int(rn), field="encounter_id")
-    orphan = con.execute(
-        "SELECT s.encounter_id FROM stays s ANTI JOIN enc e USING (encounter_id) LIMIT 1"
-    ).fetchone()
+    # One join serves both the check for unknown encounters and the engine, which needs each
+    # stay's facility and encounter class (``stays_x``).
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE stays_x AS
+        SELECT s.encounter_id, s.unit, s.start_time, s.end_time, e.facility, e.cls
+        FROM stays s LEFT JOIN enc e USING (encounter_id)
+    """)
+    orphan = con.execute("SELECT encounter_id FROM stays_x WHERE cls IS NULL LIMIT 1").fetchone()
     if orphan is not None:
         rn = _row_of(con, stays, f"CAST(encounter_id AS {id_type}) = ?", orphan[0], nth=1)
         raise stays.error(f"unknown encounter_id {orphan[0]!r}", row=int(rn), field="encounter_id")

@@ -185,7 +185,7 @@ class SubModel:
                         if not vs:
                             continue
                         under = m.NewIntVar(0, max(0, crow.requirement - fixed), "")
-                        over = m.NewIntVar(0, len(vs), "")
+                        over = m.NewIntVar(0, max(0, fixed - crow.requirement) + len(vs), "")
                         m.Add(fixed + sum(vs) - crow.requirement == over - under)
                         if crow.under:
                             objective.append(under)

@@ -83,6 +83,9 @@ class HospitalModel:
         self.patients: list[str] = []
         self._visit_no = 0
         self.boarding = 0
+        # A patient is in one place at a time and does not come back after death.
+        self.in_hospital: set[str] = set()
+        self.deceased: set[str] = set()
         self.beds: dict[str, simpy.Store] = {}
         for u in config.units:
             if u.kind == "ed":
@@ -186,6 +189,9 @@ class HospitalModel:
         stay[4] = t
         enc.discharge_time = t
         enc.discharge_disposition = disposition
+        self.in_hospital.discard(enc.patient_id)
+        if disposition == "died":
+            self.deceased.add(enc.patient_id)
         cfg = self.cfg
         span = 10.0
         t_err = t - float(self.rng.uniform(60, 360))
@@ -270,6 +276,7 @@ class HospitalModel:
             self._new_visit(), patient_id, "emergency", env.now, "walk_in", unit=ED, arrival_time=env.now
         )
         visit.stays.append([ED, None, None, env.now, None])
+        self.in_hospital.add(patient_id)
         self.encounters.append(visit)
         self._emit("A04", env.now, visit, ED, None, None)
         lwbs_p = min(cfg.lwbs_max, cfg.lwbs_base + cfg.lwbs_per_boarder * self.boarding)
@@ -311,10 +318,14 @@ class HospitalModel:
         visit.stays[-1][4] = t
         visit.departure_time = visit.discharge_time = t
         visit.discharge_disposition = disposition
+        if disposition != "admitted":
+            self.in_hospital.discard(visit.patient_id)
         self._emit("A03", t, visit, ED, None, None)
 
     def _readmission(self, patient_id: str, last_unit: str, delay: float) -> Process:
         yield self.env.timeout(delay)
+        if patient_id in self.in_hospital:
+            return  # already back by another route
         kind = self.cfg.unit(last_unit).kind
         target = {"paediatrics": "PAEDS", "maternity": "MATERNITY"}.get(kind, "MED")
         yield from self._ed_visit(patient_id, forced_admit=target)
@@ -322,12 +333,14 @@ class HospitalModel:
     def _elective(self) -> Process:
         bed = yield self.beds[THEATRE].get()
         enc = Encounter(self._new_visit(), self._new_patient(), "inpatient", self.env.now, "elective")
+        self.in_hospital.add(enc.patient_id)
         self._admit(enc, THEATRE, bed)
         yield from self._inpatient_course(enc)
 
     def _maternity(self) -> Process:
         bed = yield self.beds["MATERNITY"].get()
         enc = Encounter(self._new_visit(), self._new_patient(), "inpatient", self.env.now, "maternity")
+        self.in_hospital.add(enc.patient_id)
         self._admit(enc, "MATERNITY", bed)
         yield from self._inpatient_course(enc)
 
@@ -346,11 +359,12 @@ class HospitalModel:
                 for offset in np.sort(rng.uniform(0, 60, n)):
                     t = day * MIN_PER_DAY + hour * 60 + float(offset)
                     yield env.timeout(t - env.now)
+                    pid = None
                     if self.patients and rng.random() < cfg.returning_patient_share:
                         pid = self.patients[int(rng.integers(len(self.patients)))]
-                    else:
-                        pid = self._new_patient()
-                    env.process(self._ed_visit(pid))
+                        if pid in self.in_hospital or pid in self.deceased:
+                            pid = None
+                    env.process(self._ed_visit(pid or self._new_patient()))
 
     def _scheduled_arrivals(self) -> Process:
         """Maternity around the clock; elective surgery lists start 08:00 on weekdays."""
