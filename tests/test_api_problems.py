@@ -225,7 +225,9 @@ def test_the_credentials_status_filter_returns_exactly_that_status(admin_client,
 
 
 def test_malformed_json_is_a_problem_not_a_crash(admin_client, world):
-    response = admin_client.post("/api/workforce/staff", '{"employee_number": ', content_type="application/json")
+    response = admin_client.post(
+        "/api/workforce/staff", '{"employee_number": ', content_type="application/json"
+    )
     assert response.status_code in (400, 422)
     assert response["Content-Type"] == PROBLEM
 

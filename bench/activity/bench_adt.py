@@ -76,7 +76,7 @@ def setup_database(data_dir: str, n_messages: int) -> list[str]:
                 org.add_room_with_beds(unit=unit, room_name=f"{u.name}-{r + 1:02d}", bed_labels=labels)
     result = simulate(config)
     events = result.adt_events[:n_messages]
-    return [adt_from_simulation(e, facility="GH", unit_codes={}, authority="GH") for e in events]
+    return [adt_from_simulation(e, facility="GH", authority="GH") for e in events]
 
 
 def start_listener(data_dir: str) -> tuple[subprocess.Popen, int]:

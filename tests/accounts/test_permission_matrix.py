@@ -417,3 +417,27 @@ def test_a_signed_in_user_without_any_role_sees_nothing(client, matrix):
     assert not any(name in page for name in LAST_NAMES.values())
     rows = list(csv.DictReader(io.StringIO(client.get("/credentials/expiry/?format=csv").content.decode())))
     assert rows == []
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("unit_key", ["icu", "medsurg"])
+def test_who_may_add_a_staff_member_to_a_unit_through_the_api(persona, unit_key, as_persona, matrix):
+    unit = {"icu": matrix.icu, "medsurg": matrix.medsurg}[unit_key]
+    payload = {
+        "employee_number": "NEW-1",
+        "first_name": "Amaru",
+        "last_name": "Quispe",
+        "job_role": "rn",
+        "home_unit_id": unit.pk,
+        "hire_date": "2025-09-01",
+        "hourly_rate": "46.00",
+    }
+    response = as_persona(persona).post("/api/workforce/staff", payload, content_type="application/json")
+    allowed = persona in {"executive", "facility_admin"} or (persona == "unit_manager" and unit_key == "icu")
+    if persona == "anonymous":
+        assert response.status_code == 401
+    elif allowed:
+        assert response.status_code == 201
+    else:
+        assert response.status_code in (403, 404)
+    assert matrix.icu_nurse.__class__.objects.filter(employee_number="NEW-1").exists() == allowed

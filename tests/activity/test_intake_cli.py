@@ -98,3 +98,18 @@ def test_real_world_samples_are_answered_not_crashed_on(ward, tmp_path):
 def test_unknown_file_is_reported(ward, tmp_path):
     _, err, code = run("adt", "load", str(tmp_path / "missing.hl7"))
     assert code == 1 and "no such file" in err
+
+
+def test_replay_applies_messages_whose_time_has_come(ward, tmp_path):
+    path = write(tmp_path, "feed.hl7", adt("A01", "R1", "V1", t(2, 8)), adt("A03", "R2", "V1", t(3, 8)))
+    out, _, code = run("adt", "replay", str(path), "--speed", "1000")
+    assert code == 0 and out.count("accepted") == 2
+    assert Encounter.objects.get(visit_number="V1").status == "finished"
+
+
+def test_unsupported_trigger_is_rejected_not_half_applied(ward, tmp_path):
+    merge = adt("A01", "M1", "V1", t(2, 8)).replace("ADT^A01^ADT_A01", "ADT^A40^ADT_A39")
+    path = write(tmp_path, "merge.hl7", merge)
+    out, _, code = run("adt", "load", str(path))
+    assert code == 1 and "A40" in out and "not applied" in out
+    assert not Encounter.objects.exists()

@@ -14,7 +14,6 @@ from carehelm.activity.models import AdtMessage, Encounter
 from carehelm.engines.interop.mllp import FrameDecoder, encode_frame, send_message
 from tests.activity.conftest import adt, t
 
-
 # The listener applies messages on its own thread (its own connection), so the data must be committed;
 # serialized_rollback puts back the seeded catalogues the flush at the end would otherwise remove.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -295,3 +295,12 @@ def test_staff_detail_shows_that_persons_history(client, trail):
     response = client.get(f"/staff/{trail.icu_nurse.pk}/")
     assert [e.action for e in response.context["events"]] == ["staff.updated"]
     assert "555-0100" in response.content.decode()
+
+
+def test_deleting_a_user_keeps_their_events_and_their_name(world):
+    user = f.UserFactory(username="temp.manager")
+    grant_role(actor=user, user=user, role=Role.UNIT_MANAGER, unit=world.icu)
+    event_id = last_event("role.granted").pk
+    user.delete()
+    event = AuditEvent.objects.get(pk=event_id)
+    assert event.actor is None and event.actor_label == "temp.manager"

@@ -1,7 +1,7 @@
 """Browser-test fixtures: Debian's chromium driven by Playwright's sync API against pytest-django's live server.
 
 Fixtures:
-  ``browser``   one headless chromium for the session. Skipped, with the reason shown, when
+  ``browser``   one headless chromium per test module. Skipped, with the reason shown, when
                 /usr/bin/chromium is missing, unless ``CAREHELM_REQUIRE_BROWSER=1`` (then the tests fail).
   ``page``      a fresh browser context and page per test (desktop 1366x900, own cookies). On failure
                 a full-page screenshot goes to ``test-artifacts/<test name>.png``.
@@ -41,7 +41,9 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright runs, an asyncio loop is running in the main thread,
+# and later tests that call asyncio.run() (the MLLP listener tests) must not find it there.
+@pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
         _unavailable(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")

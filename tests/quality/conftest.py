@@ -104,7 +104,7 @@ def add_series(
     start=dt.date(2023, 1, 1),
     grain: str = "month",
 ) -> list:
-    """Store a KPI series directly (one row per month from ``start``), as a rebuild would."""
+    """Store a KPI series directly (one row per period from ``start``), as a rebuild would."""
     from django.utils import timezone
 
     from carehelm.quality.models import KpiValue
@@ -112,8 +112,11 @@ def add_series(
     count = len(values if values is not None else numerators)
     rows = []
     for k in range(count):
-        index = start.year * 12 + start.month - 1 + k
-        period = dt.date(index // 12, index % 12 + 1, 1)
+        if grain == "month":
+            index = start.year * 12 + start.month - 1 + k
+            period = dt.date(index // 12, index % 12 + 1, 1)
+        else:
+            period = start + dt.timedelta(days=k * (7 if grain == "week" else 1))
         num = numerators[k] if numerators is not None else None
         den = denominators[k] if denominators is not None else None
         value = values[k] if values is not None else (100.0 * num / den if den else None)

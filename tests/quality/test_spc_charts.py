@@ -188,9 +188,31 @@ def test_api_part_option_recalculates_the_centre_line_after_a_change(world, clie
         denominators=[10] * len(ALOS),
     )
     query = {"kpi": "average_length_of_stay", "facility_id": world.hospital.pk, "unit_id": world.icu.pk}
-    doc = client_for(world.users["executive"]).get(
-        "/api/quality/spc", {**query, "rules": "anhoej", "chart": "i", "part": "12"}
-    ).json()
+    doc = (
+        client_for(world.users["executive"])
+        .get("/api/quality/spc", {**query, "rules": "anhoej", "chart": "i", "part": "12"})
+        .json()
+    )
     assert {round(p["cl"], 9) for p in doc["points"][:12]} == {4.1}
     assert {round(p["cl"], 9) for p in doc["points"][12:]} == {4.4}
     assert [p["part"] for p in doc["points"]] == [1] * 12 + [2] * 8
+
+
+def test_the_month_in_progress_is_left_out_and_named(world):
+    """Data run to 15 Jun 2024: June's admissions so far would read as a fall, so June is not charted."""
+    import datetime as dt
+
+    add_series(
+        facility=world.hospital,
+        kpi="admissions",
+        values=[100, 104, 98, 101, 99, 50],
+        start=dt.date(2024, 1, 1),
+    )
+    add_series(
+        facility=world.hospital, kpi="admissions", values=[3] * 15, start=dt.date(2024, 6, 1), grain="day"
+    )
+    chart = kpi_card(
+        world.users["executive"], Level(world.hospital), "admissions", grain="month", options=ChartOptions()
+    )
+    assert [p.label for p in chart.points] == ["Jan 2024", "Feb 2024", "Mar 2024", "Apr 2024", "May 2024"]
+    assert chart.left_out == ["Jun 2024 (not complete: data to 15 Jun 2024)"]

@@ -26,7 +26,9 @@ MONDAY = dt.date(2031, 3, 3)
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):
     """Persona users need passwords, not slow password hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # a Monday, far from today's credential expiries
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher"
+    ]  # a Monday, far from today's credential expiries
 
 
 def give_credentials(person, *, expires_on=None, today=None):
@@ -35,10 +37,13 @@ def give_credentials(person, *, expires_on=None, today=None):
     from carehelm.workforce.selectors import requirements_for
     from tests import factories as f
 
-    reqs = list(CredentialRequirement.objects.select_related("credential_type").filter(for_next_role_only=False))
+    reqs = list(
+        CredentialRequirement.objects.select_related("credential_type").filter(for_next_role_only=False)
+    )
     for r in requirements_for(person, reqs):
-        f.StaffCredentialFactory(staff=person, credential_type=r.credential_type,
-                                 expires_on=expires_on or dt.date(2033, 1, 1))
+        f.StaffCredentialFactory(
+            staff=person, credential_type=r.credential_type, expires_on=expires_on or dt.date(2033, 1, 1)
+        )
 
 
 @pytest.fixture
@@ -48,18 +53,48 @@ def ward(world):
     from tests import factories as f
 
     icu = world.icu
-    day = services.save_shift_type(actor=None, unit=icu, code="D", name="Day", start=dt.time(7), end=dt.time(19),
-                                   paid_minutes=690, colour="#fde7a8")
-    night = services.save_shift_type(actor=None, unit=icu, code="N", name="Night", start=dt.time(19),
-                                     end=dt.time(7), paid_minutes=690, colour="#b9c8f0")
-    early = services.save_shift_type(actor=None, unit=icu, code="E", name="Early", start=dt.time(7),
-                                     end=dt.time(15), paid_minutes=450, colour="#d6efd8")
+    day = services.save_shift_type(
+        actor=None,
+        unit=icu,
+        code="D",
+        name="Day",
+        start=dt.time(7),
+        end=dt.time(19),
+        paid_minutes=690,
+        colour="#fde7a8",
+    )
+    night = services.save_shift_type(
+        actor=None,
+        unit=icu,
+        code="N",
+        name="Night",
+        start=dt.time(19),
+        end=dt.time(7),
+        paid_minutes=690,
+        colour="#b9c8f0",
+    )
+    early = services.save_shift_type(
+        actor=None,
+        unit=icu,
+        code="E",
+        name="Early",
+        start=dt.time(7),
+        end=dt.time(15),
+        paid_minutes=450,
+        colour="#d6efd8",
+    )
     for weekday in range(7):
         services.set_demand(actor=None, shift_type=day, weekday=weekday, minimum=2, target=2)
         services.set_demand(actor=None, shift_type=night, weekday=weekday, minimum=1, target=2)
-    template = ContractTemplate.objects.create(name="ICU 12 h", hours_per_week=36, max_consecutive_days=4,
-                                               min_rest_hours=11, max_consecutive_nights=3,
-                                               days_off_after_nights=2, weekends_per_four_weeks=2)
+    template = ContractTemplate.objects.create(
+        name="ICU 12 h",
+        hours_per_week=36,
+        max_consecutive_days=4,
+        min_rest_hours=11,
+        max_consecutive_nights=3,
+        days_off_after_nights=2,
+        weekends_per_four_weeks=2,
+    )
     staff = [world.icu_nurse] + [f.StaffFactory(home_unit=icu) for _ in range(7)]
     for person in staff:
         give_credentials(person)

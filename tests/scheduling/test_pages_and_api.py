@@ -20,11 +20,23 @@ WED = MONDAY + dt.timedelta(days=2)
 def rosters(ward, world):
     """The ICU draft (``ward.period``), a published ICU week with the ICU nurse on a day shift,
     and a med-surg draft the ICU manager must not reach."""
-    published = services.create_period(actor=None, unit=world.icu, start_date=MONDAY + dt.timedelta(days=7), weeks=1)
-    services.change_assignment(actor=None, period=published, staff=world.icu_nurse,
-                               date=MONDAY + dt.timedelta(days=9), shift_type=ward.day)
-    services.change_assignment(actor=None, period=published, staff=ward.staff[1],
-                               date=MONDAY + dt.timedelta(days=9), shift_type=ward.night)
+    published = services.create_period(
+        actor=None, unit=world.icu, start_date=MONDAY + dt.timedelta(days=7), weeks=1
+    )
+    services.change_assignment(
+        actor=None,
+        period=published,
+        staff=world.icu_nurse,
+        date=MONDAY + dt.timedelta(days=9),
+        shift_type=ward.day,
+    )
+    services.change_assignment(
+        actor=None,
+        period=published,
+        staff=ward.staff[1],
+        date=MONDAY + dt.timedelta(days=9),
+        shift_type=ward.night,
+    )
     services.publish(actor=None, period=published)
     other = services.create_period(actor=None, unit=world.medsurg, start_date=MONDAY, weeks=1)
     return ward.period, published, other
@@ -51,17 +63,29 @@ def test_roster_pages_follow_the_permission_matrix(role, world, rosters, client_
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role,may_change", [("executive", True), ("facility_admin", True), ("unit_manager", True),
-                                             ("compliance", False), ("staff", False)])
+@pytest.mark.parametrize(
+    "role,may_change",
+    [
+        ("executive", True),
+        ("facility_admin", True),
+        ("unit_manager", True),
+        ("compliance", False),
+        ("staff", False),
+    ],
+)
 def test_only_managers_change_or_publish_a_roster(role, may_change, world, rosters, ward, client_for):
     client = client_for(world.users[role])
     draft = rosters[0]
-    response = client.post(f"/rosters/{draft.pk}/change", {"staff": ward.staff[2].pk, "date": WED, "shift": "D"})
+    response = client.post(
+        f"/rosters/{draft.pk}/change", {"staff": ward.staff[2].pk, "date": WED, "shift": "D"}
+    )
     assert response.status_code == (302 if may_change else 404)
     assert Assignment.objects.filter(period=draft, staff=ward.staff[2], date=WED).exists() == may_change
-    api = client.put(f"/api/scheduling/periods/{draft.pk}/assignments",
-                     data=json.dumps({"staff_id": ward.staff[3].pk, "date": WED.isoformat(), "shift": "N"}),
-                     content_type="application/json")
+    api = client.put(
+        f"/api/scheduling/periods/{draft.pk}/assignments",
+        data=json.dumps({"staff_id": ward.staff[3].pk, "date": WED.isoformat(), "shift": "N"}),
+        content_type="application/json",
+    )
     assert api.status_code == (200 if may_change else 404)
     client.post(f"/rosters/{draft.pk}/publish")
     draft.refresh_from_db()
@@ -80,8 +104,10 @@ def test_anonymous_gets_nothing(client, rosters):
 @pytest.mark.django_db
 def test_api_lists_only_the_periods_in_reach(world, rosters, client_for):
     draft, published, other = rosters
-    seen = {role: {p["id"] for p in client_for(world.users[role]).get("/api/scheduling/periods").json()}
-            for role in ("unit_manager", "staff", "executive")}
+    seen = {
+        role: {p["id"] for p in client_for(world.users[role]).get("/api/scheduling/periods").json()}
+        for role in ("unit_manager", "staff", "executive")
+    }
     assert seen["unit_manager"] == {draft.pk, published.pk}
     assert seen["staff"] == {published.pk}
     assert seen["executive"] == {draft.pk, published.pk, other.pk}
@@ -98,9 +124,14 @@ def test_a_nurse_sees_only_her_own_shifts(world, rosters, client_for):
     page = client.get("/my/shifts/")
     assert page.status_code == 200 and b"Day" in page.content
     # A nurse may not mark absences or approve her own swap.
-    assert client.post(f"/api/scheduling/periods/{published.pk}/absences",
-                       data=json.dumps({"staff_id": world.icu_nurse.pk, "date_from": "2031-03-12"}),
-                       content_type="application/json").status_code == 404
+    assert (
+        client.post(
+            f"/api/scheduling/periods/{published.pk}/absences",
+            data=json.dumps({"staff_id": world.icu_nurse.pk, "date_from": "2031-03-12"}),
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
 
 
 @pytest.mark.django_db
@@ -108,18 +139,29 @@ def test_a_nurse_requests_a_swap_and_a_day_off_for_herself_only(world, rosters, 
     published = rosters[1]
     client = client_for(world.users["staff"])
     day = (MONDAY + dt.timedelta(days=9)).isoformat()
-    swap = client.post("/api/scheduling/swaps", data=json.dumps(
-        {"period_id": published.pk, "requester_date": day, "colleague_id": ward.staff[4].pk}),
-        content_type="application/json")
+    swap = client.post(
+        "/api/scheduling/swaps",
+        data=json.dumps({"period_id": published.pk, "requester_date": day, "colleague_id": ward.staff[4].pk}),
+        content_type="application/json",
+    )
     assert swap.status_code == 201, swap.content
-    own = client.post("/api/scheduling/requests", data=json.dumps(
-        {"kind": "day_off", "date_from": "2031-03-20", "priority": 3}), content_type="application/json")
+    own = client.post(
+        "/api/scheduling/requests",
+        data=json.dumps({"kind": "day_off", "date_from": "2031-03-20", "priority": 3}),
+        content_type="application/json",
+    )
     assert own.status_code == 201 and own.json()["staff_id"] == world.icu_nurse.pk
-    theirs = client.post("/api/scheduling/requests", data=json.dumps(
-        {"staff_id": ward.staff[4].pk, "kind": "day_off", "date_from": "2031-03-20"}), content_type="application/json")
+    theirs = client.post(
+        "/api/scheduling/requests",
+        data=json.dumps({"staff_id": ward.staff[4].pk, "kind": "day_off", "date_from": "2031-03-20"}),
+        content_type="application/json",
+    )
     assert theirs.status_code == 404
-    decision = client.post(f"/api/scheduling/swaps/{swap.json()['id']}/decision",
-                           data=json.dumps({"approve": True}), content_type="application/json")
+    decision = client.post(
+        f"/api/scheduling/swaps/{swap.json()['id']}/decision",
+        data=json.dumps({"approve": True}),
+        content_type="application/json",
+    )
     assert decision.status_code == 404
 
 
@@ -132,8 +174,9 @@ def test_calendar_feed_carries_the_published_shift_and_dies_when_revoked(world, 
     response = client.get(f"/feeds/roster/{token}.ics")
     assert response.status_code == 200
     events = [c for c in Calendar.from_ical(response.content).walk("VEVENT")]
-    assert [(e.decoded("dtstart").date(), e.decoded("dtstart").hour, e.decoded("dtend").hour) for e in events] == [
-        (MONDAY + dt.timedelta(days=9), 7, 19)]
+    assert [
+        (e.decoded("dtstart").date(), e.decoded("dtstart").hour, e.decoded("dtend").hour) for e in events
+    ] == [(MONDAY + dt.timedelta(days=9), 7, 19)]
     services.rotate_feed(actor=world.users["staff"], staff=world.icu_nurse)
     assert client.get(f"/feeds/roster/{token}.ics").status_code == 404
 

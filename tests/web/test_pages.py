@@ -214,7 +214,9 @@ def test_home_dashboard_counts_two_people_with_the_same_name_twice(client, world
     assert client.get("/").context["staff_count"] == 3
 
 
-def test_unit_manager_finds_an_expiring_credential_renews_it_and_sees_it_in_the_audit_trail(client, busy_world):
+def test_unit_manager_finds_an_expiring_credential_renews_it_and_sees_it_in_the_audit_trail(
+    client, busy_world
+):
     client.force_login(busy_world.users["unit_manager"])
     board = client.get("/credentials/expiry/?status=expiring&within=7")
     row = next(r for r in board.context["rows"] if r.credential_type.code == "bls")

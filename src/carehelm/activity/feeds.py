@@ -2,8 +2,8 @@
 
 ``compose_adt(...) -> str`` builds one small, valid ADT message (MSH, EVN with EVN-6 = when it
 happened, PID with only an MRN, PV1 with PV1-3 location and PV1-19 visit number), CR-separated.
-``adt_from_simulation(event, *, facility, unit_codes, room_of) -> str`` turns one event dict of
-``engines.simulation`` into such a message, naming our unit codes and room names.
+``adt_from_simulation(event, *, facility, place_of=None) -> str`` turns one event dict of
+``engines.simulation`` into such a message, naming our units, rooms and beds.
 """
 
 from __future__ import annotations
@@ -38,14 +38,15 @@ def compose_adt(*, trigger: str, control_id: str, visit_number: str, mrn: str, e
     ]) + "\r"
 
 
-def adt_from_simulation(event: Mapping, *, facility: str, unit_codes: Mapping[str, str],
-                        room_of: Callable[[str, str | None], str | None] = lambda unit, room: room,
+def adt_from_simulation(event: Mapping, *, facility: str,
+                        place_of: Callable[[str, str | None, str | None], tuple] | None = None,
                         authority: str = "CAREHELM") -> str:
-    """One simulated event (``engines.simulation`` ADT dict) as an HL7 message for our facility."""
-    unit = unit_codes.get(event["unit"], event["unit"]) if event.get("unit") else ""
-    room = room_of(unit, event.get("room")) if event.get("room") else None
-    disposition = event.get("discharge_disposition") or ""
+    """One simulated event (``engines.simulation`` ADT dict) as an HL7 message for our facility;
+    ``place_of(unit, room, bed)`` maps the model's places to ours (default: the same names)."""
+    unit, room, bed = event.get("unit"), event.get("room"), event.get("bed")
+    if unit and place_of is not None:
+        unit, room, bed = place_of(unit, room, bed)
     return compose_adt(trigger=event["trigger"], control_id=event["message_id"], visit_number=event["visit_number"],
                        mrn=event["patient_id"], event_time=event["event_time"], message_time=event["message_time"],
-                       patient_class=event.get("patient_class") or "I", location=(unit, room, event.get("bed"), facility),
-                       disposition=disposition, authority=authority)
+                       patient_class=event.get("patient_class") or "I", location=(unit or "", room, bed, facility),
+                       disposition=event.get("discharge_disposition") or "", authority=authority)

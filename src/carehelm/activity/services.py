@@ -38,7 +38,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from carehelm.accounts.scope import reach
-from carehelm.activity.course import CREATES_VISIT, Course, Refusal, Step, fold
+from carehelm.activity.course import CREATES_VISIT, SUPPORTED, Course, Refusal, Step, fold
 from carehelm.activity.locations import Places, UnknownPlace, resolve_facility
 from carehelm.activity.models import (
     AdtMessage,
@@ -142,7 +142,9 @@ def apply_adt_event(event: AdtEvent, *, learn_locations: bool = False, channel: 
                 _apply(event, base, learn_locations=learn_locations, actor=actor)
         except Refusal as exc:
             reason = exc.text
-            problem = Hl7Problem(reason, exc.segment, exc.field_no, error_code=exc.error_code)
+            # Unsupported triggers are rejected (AR: do not resend); content problems are errors (AE).
+            problem = Hl7Problem(reason, exc.segment, exc.field_no, error_code=exc.error_code,
+                                 ack_code="AR" if exc.error_code in (200, 201, 203) else "AE")
         except UnknownPlace as exc:
             reason = exc.text
             problem = Hl7Problem(reason, "PV1", exc.field_no, error_code=103)
@@ -211,6 +213,10 @@ def _patient(event: AdtEvent) -> Patient:
 
 
 def _apply(event: AdtEvent, base: dict, *, learn_locations: bool, actor) -> AdtMessage:
+    if event.trigger_event not in SUPPORTED:
+        raise Refusal(Step(event.trigger_event, event.effective_at, 0), f"{event.trigger_event} "
+                      f"({hl7v2.TRIGGER_EVENTS.get(event.trigger_event, 'unknown')}) is not applied by Carehelm",
+                      segment="MSH", field_no=9, error_code=201)
     if event.visit is None or event.visit_number is None:
         raise Refusal(Step(event.trigger_event, event.effective_at, 0), "missing visit number", field_no=19,
                       error_code=101)

@@ -4,7 +4,8 @@ Public API:
 
 - ``Level(facility, unit)``: where a dashboard looks (``unit`` None = the facility's own figures).
 - ``kpi_card(user, level, kpi, *, grain, options, start=None, end=None) -> KpiChart``: one KPI's
-  chart, with the stored target applied (``options.target`` overrides it).
+  chart, with the stored target applied (``options.target`` overrides it); a trailing period the
+  data do not yet cover (this month so far) is left out and listed in ``left_out``.
 - ``dashboard(user, level, *, grain, rules, start=None, end=None) -> list[KpiChart]``: every KPI
   with values at that level and grain, in catalogue order, each with its default chart.
 - ``date_range(grain, start, end)``: the period filter for month inputs.
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from carehelm.organization.models import Facility, Unit
 from carehelm.quality import selectors
 from carehelm.quality.catalogue import PRESENTATIONS, presentation
-from carehelm.quality.control_charts import ChartOptions, KpiChart, kpi_chart
+from carehelm.quality.control_charts import ChartOptions, KpiChart, kpi_chart, period_label
 from carehelm.quality.forms import month_end
 
 
@@ -47,6 +48,14 @@ def date_range(
     return start, (month_end(end) if end is not None else None)
 
 
+def period_last_day(period: dt.date, grain: str) -> dt.date:
+    if grain == "month":
+        return month_end(period)
+    if grain == "week":
+        return period + dt.timedelta(days=6)
+    return period
+
+
 def kpi_card(
     user,
     level: Level,
@@ -57,13 +66,24 @@ def kpi_card(
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> KpiChart:
+    """One KPI's chart. A trailing period that the data do not cover to its last day (this month
+    so far) is left out and named: a part-month of admissions would read as a fall."""
     pres = presentation(kpi)
     start, end = date_range(grain, start, end)
     rows = selectors.series(
         user, facility=level.facility, unit=level.unit, kpi=kpi, grain=grain, start=start, end=end
     )
     target = selectors.target_for(user, kpi=kpi, facility=level.facility, unit=level.unit)
-    return kpi_chart(rows, pres, options, grain=grain, target=target.value if target else None)
+    data_end = selectors.latest_period(user, facility=level.facility, unit=level.unit, grain="day")
+    incomplete = []
+    if data_end is not None and grain != "day":
+        incomplete = [r for r in rows if period_last_day(r.period, grain) > data_end]
+        rows = [r for r in rows if period_last_day(r.period, grain) <= data_end]
+    chart = kpi_chart(rows, pres, options, grain=grain, target=target.value if target else None)
+    chart.left_out += [
+        f"{period_label(r.period, grain)} (not complete: data to {data_end:%d %b %Y})" for r in incomplete
+    ]
+    return chart
 
 
 def dashboard(

@@ -132,6 +132,7 @@ def level_dashboard(request, scope: str, pk: int):
             "units": units,
             "query": request.GET.urlencode(),
             "rule_label": RULE_LABELS[settings["rules"]],
+            "facility_visible": selectors.facilities_for(request.user).filter(pk=level.facility.pk).exists(),
         },
     )
 

@@ -29,8 +29,14 @@ class DemandAdmin(SimpleHistoryAdmin):
 
 @admin.register(ContractTemplate)
 class ContractTemplateAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "hours_per_week", "max_consecutive_days", "min_rest_hours", "max_consecutive_nights",
-                    "weekends_per_four_weeks")
+    list_display = (
+        "name",
+        "hours_per_week",
+        "max_consecutive_days",
+        "min_rest_hours",
+        "max_consecutive_nights",
+        "weekends_per_four_weeks",
+    )
 
 
 @admin.register(PublicHoliday)
@@ -47,7 +53,14 @@ class RosterPeriodAdmin(SimpleHistoryAdmin):
 
 # Roster rows change through the services (checked and audited); the admin only shows them.
 for model in (Assignment, StaffContract, StaffRequest, SwapRequest, Absence):
-    admin.site.register(model, type(f"{model.__name__}Admin", (SimpleHistoryAdmin,), {
-        "has_add_permission": lambda self, request: False,
-        "has_change_permission": lambda self, request, obj=None: False,
-    }))
+    admin.site.register(
+        model,
+        type(
+            f"{model.__name__}Admin",
+            (SimpleHistoryAdmin,),
+            {
+                "has_add_permission": lambda self, request: False,
+                "has_change_permission": lambda self, request, obj=None: False,
+            },
+        ),
+    )

@@ -279,6 +279,7 @@ class RepairIn(Schema):
 
 # --- helpers -----------------------------------------------------------------------------------
 
+
 def _managed_unit(user, unit_id: int) -> Unit:
     return get_object_or_404(Unit.objects.restrict(user, "manage"), pk=unit_id)
 
@@ -291,6 +292,7 @@ def _own_staff(user) -> Staff:
 
 
 # --- inputs ----------------------------------------------------------------------------------
+
 
 @router.get("/shift-types", response=list[ShiftTypeOut])
 def list_shift_types(request, unit_id: int | None = None):
@@ -314,8 +316,15 @@ def list_demand(request, unit_id: int | None = None):
 @router.put("/demand", response=DemandOut)
 def put_demand(request, payload: DemandIn):
     shift = get_object_or_404(ShiftType.objects.restrict(request.auth, "manage"), pk=payload.shift_type_id)
-    return services.set_demand(actor=request.auth, shift_type=shift, weekday=payload.weekday, date=payload.date,
-                               skill=payload.skill, minimum=payload.minimum, target=payload.target)
+    return services.set_demand(
+        actor=request.auth,
+        shift_type=shift,
+        weekday=payload.weekday,
+        date=payload.date,
+        skill=payload.skill,
+        minimum=payload.minimum,
+        target=payload.target,
+    )
 
 
 @router.post("/census-demand")
@@ -325,8 +334,13 @@ def census_demand(request, payload: CensusIn):
     while day <= payload.date_to:
         services.set_census(actor=request.auth, unit=unit, date=day, expected_census=payload.expected_census)
         day += dt.timedelta(days=1)
-    n = services.apply_census_demand(actor=request.auth, unit=unit, date_from=payload.date_from,
-                                     date_to=payload.date_to, ratio=payload.ratio)
+    n = services.apply_census_demand(
+        actor=request.auth,
+        unit=unit,
+        date_from=payload.date_from,
+        date_to=payload.date_to,
+        ratio=payload.ratio,
+    )
     return {"shift_days": n, "ratio": payload.ratio or services.ratio_for(unit)}
 
 
@@ -361,12 +375,23 @@ def list_requests(request, staff_id: int | None = None, status: str = ""):
 
 @router.post("/requests", response={201: RequestOut})
 def create_request(request, payload: RequestIn):
-    staff = (get_object_or_404(Staff.objects.restrict(request.auth, "view"), pk=payload.staff_id)
-             if payload.staff_id else _own_staff(request.auth))
+    staff = (
+        get_object_or_404(Staff.objects.restrict(request.auth, "view"), pk=payload.staff_id)
+        if payload.staff_id
+        else _own_staff(request.auth)
+    )
     shift = get_object_or_404(ShiftType, pk=payload.shift_type_id) if payload.shift_type_id else None
-    return 201, services.create_request(actor=request.auth, staff=staff, kind=payload.kind, date_from=payload.date_from,
-                                        date_to=payload.date_to, shift_type=shift, weekday=payload.weekday,
-                                        priority=payload.priority, note=payload.note)
+    return 201, services.create_request(
+        actor=request.auth,
+        staff=staff,
+        kind=payload.kind,
+        date_from=payload.date_from,
+        date_to=payload.date_to,
+        shift_type=shift,
+        weekday=payload.weekday,
+        priority=payload.priority,
+        note=payload.note,
+    )
 
 
 @router.post("/requests/{request_id}/decision", response=RequestOut)
@@ -376,6 +401,7 @@ def decide_request(request, request_id: int, payload: DecisionIn):
 
 
 # --- periods, runs, rosters ------------------------------------------------------------------
+
 
 @router.get("/periods", response=list[PeriodOut])
 def list_periods(request, unit_id: int | None = None, status: str = ""):
@@ -390,9 +416,15 @@ def list_periods(request, unit_id: int | None = None, status: str = ""):
 @router.post("/periods", response={201: PeriodOut})
 def create_period(request, payload: PeriodIn):
     unit = _managed_unit(request.auth, payload.unit_id)
-    return 201, services.create_period(actor=request.auth, unit=unit, start_date=payload.start_date,
-                                       weeks=payload.weeks, kind=payload.kind, budgeted_hours=payload.budgeted_hours,
-                                       max_on_call_in_a_row=payload.max_on_call_in_a_row)
+    return 201, services.create_period(
+        actor=request.auth,
+        unit=unit,
+        start_date=payload.start_date,
+        weeks=payload.weeks,
+        kind=payload.kind,
+        budgeted_hours=payload.budgeted_hours,
+        max_on_call_in_a_row=payload.max_on_call_in_a_row,
+    )
 
 
 @router.get("/periods/{period_id}", response=PeriodOut)
@@ -415,9 +447,14 @@ def change_assignment(request, period_id: int, payload: ChangeIn):
     period = selectors.period_for(request.auth, period_id, "manage")
     staff = get_object_or_404(Staff.objects.restrict(request.auth, "view"), pk=payload.staff_id)
     shift = get_object_or_404(ShiftType, unit=period.unit, code=payload.shift) if payload.shift else None
-    result = services.change_assignment(actor=request.auth, period=period, staff=staff, date=payload.date,
-                                        shift_type=shift)
-    return {"penalty_before": result.penalty_before, "penalty_after": result.penalty_after, "delta": result.delta}
+    result = services.change_assignment(
+        actor=request.auth, period=period, staff=staff, date=payload.date, shift_type=shift
+    )
+    return {
+        "penalty_before": result.penalty_before,
+        "penalty_after": result.penalty_after,
+        "delta": result.delta,
+    }
 
 
 @router.post("/periods/{period_id}/solve", response={202: RunOut})
@@ -462,6 +499,7 @@ def my_shifts(request, since: dt.date | None = None):
 
 # --- swaps and repair --------------------------------------------------------------------------
 
+
 @router.get("/swaps", response=list[SwapOut])
 def list_swaps(request, status: str = ""):
     qs = selectors.swaps_for(request.auth)
@@ -471,12 +509,21 @@ def list_swaps(request, status: str = ""):
 @router.post("/swaps", response={201: SwapOut})
 def create_swap(request, payload: SwapIn):
     period = selectors.period_for(request.auth, payload.period_id)
-    requester = (get_object_or_404(Staff.objects.restrict(request.auth, "view"), pk=payload.requester_id)
-                 if payload.requester_id else _own_staff(request.auth))
+    requester = (
+        get_object_or_404(Staff.objects.restrict(request.auth, "view"), pk=payload.requester_id)
+        if payload.requester_id
+        else _own_staff(request.auth)
+    )
     colleague = get_object_or_404(Staff, pk=payload.colleague_id, home_unit=period.unit)
-    return 201, services.request_swap(actor=request.auth, period=period, requester=requester,
-                                      requester_date=payload.requester_date, colleague=colleague,
-                                      colleague_date=payload.colleague_date, note=payload.note)
+    return 201, services.request_swap(
+        actor=request.auth,
+        period=period,
+        requester=requester,
+        requester_date=payload.requester_date,
+        colleague=colleague,
+        colleague_date=payload.colleague_date,
+        note=payload.note,
+    )
 
 
 @router.post("/swaps/{swap_id}/decision", response=SwapOut)
@@ -489,22 +536,40 @@ def decide_swap(request, swap_id: int, payload: DecisionIn):
 def mark_absence(request, period_id: int, payload: AbsenceIn):
     period = selectors.period_for(request.auth, period_id, "manage")
     staff = get_object_or_404(Staff.objects.restrict(request.auth, "view"), pk=payload.staff_id)
-    return 201, services.mark_absence(actor=request.auth, period=period, staff=staff, date_from=payload.date_from,
-                                      date_to=payload.date_to, reason=payload.reason)
+    return 201, services.mark_absence(
+        actor=request.auth,
+        period=period,
+        staff=staff,
+        date_from=payload.date_from,
+        date_to=payload.date_to,
+        reason=payload.reason,
+    )
 
 
 def _candidate(c) -> dict:
-    return {"staff_id": c.staff.pk, "name": c.staff.full_name, "penalty_delta": c.penalty_delta, "cost": c.cost,
-            "overtime": c.overtime}
+    return {
+        "staff_id": c.staff.pk,
+        "name": c.staff.full_name,
+        "penalty_delta": c.penalty_delta,
+        "cost": c.cost,
+        "overtime": c.overtime,
+    }
 
 
 @router.get("/absences/{absence_id}/repair", response=list[OpenShiftOut])
 def repair_options(request, absence_id: int):
     absence = get_object_or_404(Absence.objects.restrict(request.auth, "manage"), pk=absence_id)
     options = services.repair_options(period=absence.period, absence=absence)
-    return [{"date": o.date, "shift": o.shift.code, "proposal": _candidate(o.proposal) if o.proposal else None,
-             "alternatives": [_candidate(c) for c in o.candidates], "not_possible": [why for _, why in o.refused]}
-            for o in options]
+    return [
+        {
+            "date": o.date,
+            "shift": o.shift.code,
+            "proposal": _candidate(o.proposal) if o.proposal else None,
+            "alternatives": [_candidate(c) for c in o.candidates],
+            "not_possible": [why for _, why in o.refused],
+        }
+        for o in options
+    ]
 
 
 @router.post("/absences/{absence_id}/repair", response=AbsenceOut)
@@ -513,7 +578,11 @@ def apply_repair(request, absence_id: int, payload: RepairIn):
     choices = {}
     for row in payload.choices:
         try:
-            date, code, staff_id = dt.date.fromisoformat(str(row["date"])), str(row["shift"]), int(row["staff_id"])
+            date, code, staff_id = (
+                dt.date.fromisoformat(str(row["date"])),
+                str(row["shift"]),
+                int(row["staff_id"]),
+            )
         except (KeyError, ValueError) as exc:
             raise HttpError(422, f"each choice needs date, shift and staff_id ({exc})") from None
         choices[(date, code)] = get_object_or_404(Staff, pk=staff_id, home_unit=absence.period.unit)

@@ -20,8 +20,11 @@ def feed_for(staff: Staff, *, host: str = "carehelm", days_back: int = 60) -> by
     cal.add("version", "2.0")
     cal.add("x-wr-calname", f"Shifts — {staff.full_name}")
     since = timezone.localdate() - dt.timedelta(days=days_back)
-    rows = (Assignment.objects.filter(staff=staff, period__status=PeriodStatus.PUBLISHED, date__gte=since)
-            .select_related("shift_type", "period__unit").order_by("date"))
+    rows = (
+        Assignment.objects.filter(staff=staff, period__status=PeriodStatus.PUBLISHED, date__gte=since)
+        .select_related("shift_type", "period__unit")
+        .order_by("date")
+    )
     stamp = timezone.now()
     for a in rows:
         shift = a.shift_type

@@ -34,8 +34,12 @@ from carehelm.workforce.models import CredentialRequirement, Skill, Staff
 INPATIENT_KINDS = (UnitKind.ICU, UnitKind.INPATIENT_WARD, UnitKind.EMERGENCY, UnitKind.MATERNITY)
 OCCUPANCY = 0.85
 
-US_HOLIDAYS = [("01-01", "New Year's Day"), ("07-04", "Independence Day"), ("11-11", "Veterans Day"),
-               ("12-25", "Christmas Day")]
+US_HOLIDAYS = [
+    ("01-01", "New Year's Day"),
+    ("07-04", "Independence Day"),
+    ("11-11", "Veterans Day"),
+    ("12-25", "Christmas Day"),
+]
 
 
 def monday_of(day: dt.date) -> dt.date:
@@ -45,14 +49,29 @@ def monday_of(day: dt.date) -> dt.date:
 def build(*, rng, today: dt.date, scale: float) -> None:
     for year in (today.year - 1, today.year, today.year + 1):
         for md, name in US_HOLIDAYS:
-            PublicHoliday.objects.get_or_create(date=dt.date.fromisoformat(f"{year}-{md}"), defaults={"name": name})
+            PublicHoliday.objects.get_or_create(
+                date=dt.date.fromisoformat(f"{year}-{md}"), defaults={"name": name}
+            )
     nursing = ContractTemplate.objects.create(
-        name="12-hour nursing", hours_per_week=36, max_consecutive_days=3, min_rest_hours=11,
-        max_consecutive_nights=3, days_off_after_nights=2, weekends_per_four_weeks=2, overtime_after_hours=40)
+        name="12-hour nursing",
+        hours_per_week=36,
+        max_consecutive_days=3,
+        min_rest_hours=11,
+        max_consecutive_nights=3,
+        days_off_after_nights=2,
+        weekends_per_four_weeks=2,
+        overtime_after_hours=40,
+    )
     ContractTemplate.objects.get_or_create(name=pb.DEFAULT_TEMPLATE)
-    ContractTemplate.objects.create(name="On-call administrators", hours_per_week=40, max_consecutive_days=5,
-                                    min_rest_hours=0, max_consecutive_nights=7, days_off_after_nights=0,
-                                    weekends_per_four_weeks=4)
+    ContractTemplate.objects.create(
+        name="On-call administrators",
+        hours_per_week=40,
+        max_consecutive_days=5,
+        min_rest_hours=0,
+        max_consecutive_nights=7,
+        days_off_after_nights=0,
+        weekends_per_four_weeks=4,
+    )
     charge = Skill.objects.filter(code="charge").first()
     this_monday = monday_of(today)
     next_block = this_monday + dt.timedelta(days=28)
@@ -60,8 +79,9 @@ def build(*, rng, today: dt.date, scale: float) -> None:
         _unit(unit, rng=rng, nursing=nursing, charge=charge, start=next_block)
     icu = Unit.objects.filter(code="ICU", facility__kind="hospital").first()
     if icu is not None:
-        current = services.create_period(actor=None, unit=icu, start_date=this_monday, weeks=4,
-                                         budgeted_hours=None)
+        current = services.create_period(
+            actor=None, unit=icu, start_date=this_monday, weeks=4, budgeted_hours=None
+        )
         from carehelm.scheduling.solving import solve_built
 
         outcome = solve_built(pb.build(current), time_limit=8.0 if scale >= 0.5 else 2.0, workers=2, seed=1)
@@ -70,11 +90,25 @@ def build(*, rng, today: dt.date, scale: float) -> None:
             services.publish(actor=None, period=current)
     admin = Unit.objects.filter(kind=UnitKind.ADMINISTRATIVE, facility__kind="hospital").first()
     if admin is not None:
-        services.save_shift_type(actor=None, unit=admin, code="AOC", name="Administrator on call",
-                                 start=dt.time(17), end=dt.time(8), paid_minutes=120, on_call=True,
-                                 colour="#f3d1e6")
-        services.create_period(actor=None, unit=admin, start_date=next_block, weeks=4, kind=PeriodKind.ON_CALL,
-                               max_on_call_in_a_row=2)
+        services.save_shift_type(
+            actor=None,
+            unit=admin,
+            code="AOC",
+            name="Administrator on call",
+            start=dt.time(17),
+            end=dt.time(8),
+            paid_minutes=120,
+            on_call=True,
+            colour="#f3d1e6",
+        )
+        services.create_period(
+            actor=None,
+            unit=admin,
+            start_date=next_block,
+            weeks=4,
+            kind=PeriodKind.ON_CALL,
+            max_on_call_in_a_row=2,
+        )
 
 
 def demo_demand(unit: Unit, day, night, staff: list[Staff], charge, days: list[dt.date]) -> float:
@@ -82,7 +116,9 @@ def demo_demand(unit: Unit, day, night, staff: list[Staff], charge, days: list[d
     the shifts the staff's FTE can work (weekends at most what every-other-weekend allows), so the
     demo shows a tight but coverable roster, as most units are. Returns target shifts a day."""
     need = max(1, math.ceil(unit.staffed_beds * OCCUPANCY / services.ratio_for(unit))) + 1
-    reqs = list(CredentialRequirement.objects.select_related("credential_type").filter(for_next_role_only=False))
+    reqs = list(
+        CredentialRequirement.objects.select_related("credential_type").filter(for_next_role_only=False)
+    )
     # Only the days people may work count: an expired licence or life-support card takes them off.
     share = {s.pk: 1 - len(pb.credential_blocks(s, days, reqs)) / len(days) for s in staff}
     capacity = sum(float(s.fte) * share[s.pk] for s in staff) * 36 * 4 / 11.5  # shifts workable in 4 weeks
@@ -94,46 +130,93 @@ def demo_demand(unit: Unit, day, night, staff: list[Staff], charge, days: list[d
         d_target = max(1, math.ceil(total * 0.55))
         n_target = max(1, total - d_target)
         for shift, target in ((day, d_target), (night, n_target)):
-            services.set_demand(actor=None, shift_type=shift, weekday=weekday_index, minimum=max(1, target - 1),
-                                target=target)
+            services.set_demand(
+                actor=None, shift_type=shift, weekday=weekday_index, minimum=max(1, target - 1), target=target
+            )
     charge_staff = [s for s in staff if charge is not None and charge in s.skills.all()]
     if charge_staff:
         charge_capacity = sum(float(s.fte) * share[s.pk] for s in charge_staff) * 36 * 4 / 11.5 / 28
         for weekday_index in range(7):
             for shift in (day, night):
-                services.set_demand(actor=None, shift_type=shift, weekday=weekday_index, skill="charge",
-                                    minimum=1 if charge_capacity >= 2.2 else 0, target=1)
+                services.set_demand(
+                    actor=None,
+                    shift_type=shift,
+                    weekday=weekday_index,
+                    skill="charge",
+                    minimum=1 if charge_capacity >= 2.2 else 0,
+                    target=1,
+                )
     return (5 * weekday + 2 * weekend) / 7
 
 
 def _unit(unit: Unit, *, rng, nursing, charge, start: dt.date) -> None:
-    day = services.save_shift_type(actor=None, unit=unit, code="D", name="Day", start=dt.time(7), end=dt.time(19),
-                                   paid_minutes=690, colour="#fde7a8")
-    night = services.save_shift_type(actor=None, unit=unit, code="N", name="Night", start=dt.time(19),
-                                     end=dt.time(7), paid_minutes=690, colour="#b9c8f0")
-    staff = list(Staff.objects.filter(home_unit=unit, active=True, job_role__code__in=pb.ROSTERED_ROLES)
-                 .prefetch_related("skills", "credentials"))
+    day = services.save_shift_type(
+        actor=None,
+        unit=unit,
+        code="D",
+        name="Day",
+        start=dt.time(7),
+        end=dt.time(19),
+        paid_minutes=690,
+        colour="#fde7a8",
+    )
+    night = services.save_shift_type(
+        actor=None,
+        unit=unit,
+        code="N",
+        name="Night",
+        start=dt.time(19),
+        end=dt.time(7),
+        paid_minutes=690,
+        colour="#b9c8f0",
+    )
+    staff = list(
+        Staff.objects.filter(
+            home_unit=unit, active=True, job_role__code__in=pb.ROSTERED_ROLES
+        ).prefetch_related("skills", "credentials")
+    )
     per_day = demo_demand(unit, day, night, staff, charge, [start + dt.timedelta(days=i) for i in range(28)])
     for person in staff:
         StaffContract.objects.create(staff=person, template=nursing)
-    services.create_period(actor=None, unit=unit, start_date=start, weeks=4,
-                           budgeted_hours=round(per_day * 28 * 11.5))
+    services.create_period(
+        actor=None, unit=unit, start_date=start, weeks=4, budgeted_hours=round(per_day * 28 * 11.5)
+    )
     people = sorted(staff, key=lambda s: s.employee_number)
     rng_people = rng.sample(people, k=min(len(people), 8))
     for i, person in enumerate(rng_people):
         when = start + dt.timedelta(days=rng.randrange(28))
         if i < 3:
-            StaffRequest.objects.create(staff=person, kind=RequestKind.DAY_OFF, date_from=when,
-                                        priority=rng.choice([1, 2, 3]), note="family event")
+            StaffRequest.objects.create(
+                staff=person,
+                kind=RequestKind.DAY_OFF,
+                date_from=when,
+                priority=rng.choice([1, 2, 3]),
+                note="family event",
+            )
         elif i < 5:
-            StaffRequest.objects.create(staff=person, kind=RequestKind.LEAVE, date_from=when,
-                                        date_to=when + dt.timedelta(days=rng.randrange(2, 6)),
-                                        status=RequestStatus.APPROVED if i == 3 else RequestStatus.PENDING,
-                                        note="annual leave")
+            StaffRequest.objects.create(
+                staff=person,
+                kind=RequestKind.LEAVE,
+                date_from=when,
+                date_to=when + dt.timedelta(days=rng.randrange(2, 6)),
+                status=RequestStatus.APPROVED if i == 3 else RequestStatus.PENDING,
+                note="annual leave",
+            )
         elif i < 7:
-            StaffRequest.objects.create(staff=person, kind=RequestKind.PREFER, date_from=when,
-                                        date_to=when + dt.timedelta(days=6), shift_type=night, priority=1,
-                                        note="prefers nights this week")
+            StaffRequest.objects.create(
+                staff=person,
+                kind=RequestKind.PREFER,
+                date_from=when,
+                date_to=when + dt.timedelta(days=6),
+                shift_type=night,
+                priority=1,
+                note="prefers nights this week",
+            )
         else:
-            StaffRequest.objects.create(staff=person, kind=RequestKind.UNAVAILABLE, date_from=start, weekday=2,
-                                        note="college on Wednesdays")
+            StaffRequest.objects.create(
+                staff=person,
+                kind=RequestKind.UNAVAILABLE,
+                date_from=start,
+                weekday=2,
+                note="college on Wednesdays",
+            )

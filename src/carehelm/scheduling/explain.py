@@ -25,7 +25,7 @@ from carehelm.engines.rostering.evaluate import evaluate
 from carehelm.engines.rostering.model import rest_forbidden_successions
 from carehelm.scheduling import problem_builder as pb
 from carehelm.scheduling.models import RosterPeriod, ShiftType
-from carehelm.scheduling.rules import breaches
+from carehelm.scheduling.rules import NOT_BLOCKING_BY_HAND, breaches
 from carehelm.workforce.models import CredentialRequirement, Staff
 from carehelm.workforce.selectors import requirements_for
 
@@ -46,8 +46,14 @@ def gini(values: list[float]) -> float:
     return (2 * weighted) / (n * total) - (n + 1) / n
 
 
-def shift_cost(person: Staff, shift: ShiftType, date: dt.date, *, overtime: bool = False,
-               holidays: set[dt.date] | None = None) -> Decimal:
+def shift_cost(
+    person: Staff,
+    shift: ShiftType,
+    date: dt.date,
+    *,
+    overtime: bool = False,
+    holidays: set[dt.date] | None = None,
+) -> Decimal:
     hours = Decimal(shift.paid_minutes) / 60
     rate = person.hourly_rate
     factor = Decimal(1)
@@ -100,26 +106,58 @@ class Explanation:
 
     def as_dict(self) -> dict:
         return {
-            "penalty": self.penalty, "cover_penalty": self.cover_penalty, "request_penalty": self.request_penalty,
-            "unmet_cover": [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()}
-                            for row in self.unmet_cover],
-            "over_cover": [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()}
-                           for row in self.over_cover],
-            "unmet_requests": [{**{k: v for k, v in row.items() if k != "staff"}, "staff_id": row["staff"].pk,
-                                "staff": row["staff"].full_name, "date": row["date"].isoformat()}
-                               for row in self.unmet_requests],
-            "pressure": [{**{k: v for k, v in row.items() if k != "staff"}, "staff": row["staff"].full_name}
-                         for row in self.pressure],
+            "penalty": self.penalty,
+            "cover_penalty": self.cover_penalty,
+            "request_penalty": self.request_penalty,
+            "unmet_cover": [
+                {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()}
+                for row in self.unmet_cover
+            ],
+            "over_cover": [
+                {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()}
+                for row in self.over_cover
+            ],
+            "unmet_requests": [
+                {
+                    **{k: v for k, v in row.items() if k != "staff"},
+                    "staff_id": row["staff"].pk,
+                    "staff": row["staff"].full_name,
+                    "date": row["date"].isoformat(),
+                }
+                for row in self.unmet_requests
+            ],
+            "pressure": [
+                {**{k: v for k, v in row.items() if k != "staff"}, "staff": row["staff"].full_name}
+                for row in self.pressure
+            ],
             "hard_breaches": self.hard_breaches,
-            "staff": [{"staff_id": s.staff.pk, "name": s.staff.full_name, "hours": s.hours,
-                       "contract_hours": s.contract_hours, "shifts": s.shifts, "nights": s.nights,
-                       "weekends": s.weekends, "holidays": s.holidays, "requests_granted": s.requests_granted,
-                       "requests_total": s.requests_total, "cost": str(s.cost), "overtime_hours": s.overtime_hours}
-                      for s in self.staff],
+            "staff": [
+                {
+                    "staff_id": s.staff.pk,
+                    "name": s.staff.full_name,
+                    "hours": s.hours,
+                    "contract_hours": s.contract_hours,
+                    "shifts": s.shifts,
+                    "nights": s.nights,
+                    "weekends": s.weekends,
+                    "holidays": s.holidays,
+                    "requests_granted": s.requests_granted,
+                    "requests_total": s.requests_total,
+                    "cost": str(s.cost),
+                    "overtime_hours": s.overtime_hours,
+                }
+                for s in self.staff
+            ],
             "fairness": {k: v for k, v in self.fairness.items() if k != "distribution"},
             "cost": {k: (str(v) if isinstance(v, Decimal) else v) for k, v in self.cost.items()},
-            "credential_warnings": [{**{k: v for k, v in w.items() if k != "staff"}, "staff": w["staff"].full_name,
-                                     "expires_on": w["expires_on"].isoformat()} for w in self.credential_warnings],
+            "credential_warnings": [
+                {
+                    **{k: v for k, v in w.items() if k != "staff"},
+                    "staff": w["staff"].full_name,
+                    "expires_on": w["expires_on"].isoformat(),
+                }
+                for w in self.credential_warnings
+            ],
         }
 
 
@@ -130,7 +168,8 @@ def explain(period: RosterPeriod, built: pb.Built | None = None) -> Explanation:
     roster = current_roster(built)
     evaluation = evaluate(built.problem, roster)
     out = Explanation(period, evaluation.objective, evaluation.cover_penalty, evaluation.request_penalty)
-    out.hard_breaches = [b.message for b in breaches(built, roster) if b.rule not in ("pinned",)]
+    found = breaches(built, roster)
+    out.hard_breaches = [b.message for b in found if b.rule not in NOT_BLOCKING_BY_HAND]
     days = list(built.period_days)
     people = {p.id: p for p in built.problem.staff}
 
@@ -149,21 +188,38 @@ def explain(period: RosterPeriod, built: pb.Built | None = None) -> Explanation:
         n = len(present) if c.skill is None else sum(1 for k in present if c.skill in people[k].skills)
         label = built.cover_labels.get(i, "target")
         if n < c.requirement:
-            out.unmet_cover.append({
-                "date": built.date_of(c.day), "shift": c.shift_id, "skill": c.skill or "", "level": label,
-                "need": c.requirement, "have": n, "penalty": c.under_weight * (c.requirement - n),
-                "reason": _why_uncovered(built, roster, c.day, c.shift_id, c.skill),
-            })
+            out.unmet_cover.append(
+                {
+                    "date": built.date_of(c.day),
+                    "shift": c.shift_id,
+                    "skill": c.skill or "",
+                    "level": label,
+                    "need": c.requirement,
+                    "have": n,
+                    "penalty": c.under_weight * (c.requirement - n),
+                    "reason": _why_uncovered(built, roster, c.day, c.shift_id, c.skill),
+                }
+            )
         elif n > c.requirement and c.over_weight:
-            out.over_cover.append({"date": built.date_of(c.day), "shift": c.shift_id, "skill": c.skill or "",
-                                   "need": c.requirement, "have": n, "penalty": c.over_weight * (n - c.requirement)})
+            out.over_cover.append(
+                {
+                    "date": built.date_of(c.day),
+                    "shift": c.shift_id,
+                    "skill": c.skill or "",
+                    "need": c.requirement,
+                    "have": n,
+                    "penalty": c.over_weight * (n - c.requirement),
+                }
+            )
     out.unmet_cover.sort(key=lambda r: (-r["penalty"], r["date"]))
 
     # Requests: grouped per (request, day) so a day-off request counts once.
     grouped: dict[tuple[int, int], dict] = {}
     for row, req, kind in built.requests:
-        g = grouped.setdefault((row.pk, req.day), {"row": row, "day": req.day, "weight": req.weight, "ok": True,
-                                                   "kind": kind, "person": row.staff})
+        g = grouped.setdefault(
+            (row.pk, req.day),
+            {"row": row, "day": req.day, "weight": req.weight, "ok": True, "kind": kind, "person": row.staff},
+        )
         worked = roster[req.staff_id][req.day]
         if (kind == "on" and worked != req.shift_id) or (kind == "off" and worked == req.shift_id):
             g["ok"] = False
@@ -177,13 +233,21 @@ def explain(period: RosterPeriod, built: pb.Built | None = None) -> Explanation:
             granted[key] += 1
             continue
         row = g["row"]
-        out.unmet_requests.append({
-            "staff": row.staff, "date": built.date_of(g["day"]), "kind": row.get_kind_display(),
-            "shift": row.shift_type.code if row.shift_type_id else "", "priority": row.get_priority_display(),
-            "penalty": g["weight"],
-            "reason": (f"works {g.get('worked')}: needed for cover" if g["kind"] == "off"
-                       else "not rostered on it: the shift was covered or rules left no room"),
-        })
+        out.unmet_requests.append(
+            {
+                "staff": row.staff,
+                "date": built.date_of(g["day"]),
+                "kind": row.get_kind_display(),
+                "shift": row.shift_type.code if row.shift_type_id else "",
+                "priority": row.get_priority_display(),
+                "penalty": g["weight"],
+                "reason": (
+                    f"works {g.get('worked')}: needed for cover"
+                    if g["kind"] == "off"
+                    else "not rostered on it: the shift was covered or rules left no room"
+                ),
+            }
+        )
     out.unmet_requests.sort(key=lambda r: (-r["penalty"], r["date"]))
 
     # Per person, cost and pressure.
@@ -195,7 +259,9 @@ def explain(period: RosterPeriod, built: pb.Built | None = None) -> Explanation:
         contract = people[key].contract
         minutes = sum(built.shifts[row[d]].paid_minutes for d in days if row[d])
         nights = sum(1 for d in days if row[d] and built.shifts[row[d]].is_night)
-        weekend_set = {built.date_of(d).isocalendar()[:2] for d in days if row[d] and built.date_of(d).weekday() >= 5}
+        weekend_set = {
+            built.date_of(d).isocalendar()[:2] for d in days if row[d] and built.date_of(d).weekday() >= 5
+        }
         holidays = sum(1 for d in days if row[d] and built.date_of(d) in built.holidays)
         weekly: dict = defaultdict(float)
         cost = Decimal(0)
@@ -221,9 +287,21 @@ def explain(period: RosterPeriod, built: pb.Built | None = None) -> Explanation:
             overtime_cost += premium
         total_cost += cost
         total_hours += minutes / 60
-        contract_hours = round(built.weekly_minutes[key] / 60 * period.weeks, 1)
-        line = StaffLine(person, round(minutes / 60, 1), contract_hours, sum(1 for d in days if row[d]), nights,
-                         len(weekend_set), holidays, granted[key], total[key], cost, round(ot_hours, 1))
+        available = built.available_days[key]
+        contract_hours = round(built.weekly_minutes[key] / 60 * available / 7, 1)
+        line = StaffLine(
+            person,
+            round(minutes / 60, 1),
+            contract_hours,
+            sum(1 for d in days if row[d]),
+            nights,
+            len(weekend_set),
+            holidays,
+            granted[key],
+            total[key],
+            cost,
+            round(ot_hours, 1),
+        )
         out.staff.append(line)
         run = longest = 0
         for d in range(len(row)):
@@ -231,40 +309,71 @@ def explain(period: RosterPeriod, built: pb.Built | None = None) -> Explanation:
             if d >= built.history_days:
                 longest = max(longest, run)
         if contract.max_consecutive_work_days and longest >= contract.max_consecutive_work_days:
-            out.pressure.append({"staff": person, "rule": "consecutive days",
-                                 "detail": f"works {longest} days in a row, the most the contract allows"})
-        if contract.max_weekends is not None and len(weekend_set) >= contract.max_weekends and len(weekend_set):
-            out.pressure.append({"staff": person, "rule": "weekends",
-                                 "detail": f"{len(weekend_set)} weekends, at the contract's limit"})
-        if abs(line.hours_gap) >= 12:
-            out.pressure.append({"staff": person, "rule": "hours",
-                                 "detail": f"{line.hours:g} h against {contract_hours:g} h contracted ({line.hours_gap:+g} h)"})
+            out.pressure.append(
+                {
+                    "staff": person,
+                    "rule": "consecutive days",
+                    "detail": f"works {longest} days in a row, the most the contract allows",
+                }
+            )
+        if (
+            contract.max_weekends is not None
+            and len(weekend_set) >= contract.max_weekends
+            and len(weekend_set)
+        ):
+            out.pressure.append(
+                {
+                    "staff": person,
+                    "rule": "weekends",
+                    "detail": f"{len(weekend_set)} weekends, at the contract's limit",
+                }
+            )
+        if available and abs(line.hours_gap) >= 12:
+            out.pressure.append(
+                {
+                    "staff": person,
+                    "rule": "hours",
+                    "detail": f"{line.hours:g} h against {contract_hours:g} h contracted ({line.hours_gap:+g} h)",
+                }
+            )
         if template.max_consecutive_nights:
             longest_nights = run = 0
             for d in days:
                 run = run + 1 if row[d] and built.shifts[row[d]].is_night else 0
                 longest_nights = max(longest_nights, run)
             if longest_nights >= template.max_consecutive_nights and longest_nights > 1:
-                out.pressure.append({"staff": person, "rule": "night block",
-                                     "detail": f"{longest_nights} nights in a row, the contract's maximum"})
+                out.pressure.append(
+                    {
+                        "staff": person,
+                        "rule": "night block",
+                        "detail": f"{longest_nights} nights in a row, the contract's maximum",
+                    }
+                )
     out.staff.sort(key=lambda s: (s.staff.last_name, s.staff.first_name))
 
-    nights = [s.nights for s in out.staff]
-    weekends = [s.weekends for s in out.staff]
-    holiday_counts = [s.holidays for s in out.staff]
+    # Fairness among the people who could work at all (not those on leave or without current credentials).
+    able = [s for s in out.staff if built.available_days[str(s.staff.pk)] > 0]
+    nights = [s.nights for s in able]
+    weekends = [s.weekends for s in able]
+    holiday_counts = [s.holidays for s in able]
     out.fairness = {
-        "gini_nights": round(gini(nights), 3), "gini_weekends": round(gini(weekends), 3),
+        "gini_nights": round(gini(nights), 3),
+        "gini_weekends": round(gini(weekends), 3),
         "gini_holidays": round(gini(holiday_counts), 3),
         "mean_nights": round(sum(nights) / len(nights), 2) if nights else 0,
         "mean_weekends": round(sum(weekends) / len(weekends), 2) if weekends else 0,
         "distribution": [{"measure": "Nights", "count": n} for n in nights]
-                        + [{"measure": "Weekends", "count": n} for n in weekends],
+        + [{"measure": "Weekends", "count": n} for n in weekends],
     }
     budget = float(period.budgeted_hours) if period.budgeted_hours is not None else None
     out.cost = {
-        "hours": round(total_hours, 1), "budgeted_hours": budget,
+        "hours": round(total_hours, 1),
+        "budgeted_hours": budget,
         "hours_variance": round(total_hours - budget, 1) if budget is not None else None,
-        "regular": regular, "differentials": differential, "overtime": overtime_cost, "total": total_cost,
+        "regular": regular,
+        "differentials": differential,
+        "overtime": overtime_cost,
+        "total": total_cost,
     }
     out.credential_warnings = expiring_credentials(built)
     return out
@@ -273,15 +382,23 @@ def explain(period: RosterPeriod, built: pb.Built | None = None) -> Explanation:
 def expiring_credentials(built: pb.Built) -> list[dict]:
     """Required credentials of people on the roster that expire within the period."""
     period = built.period
-    reqs = list(CredentialRequirement.objects.select_related("credential_type").filter(for_next_role_only=False))
+    reqs = list(
+        CredentialRequirement.objects.select_related("credential_type").filter(for_next_role_only=False)
+    )
     out = []
     for person in built.staff.values():
         held = {c.credential_type_id: c for c in person.credentials.all()}
         for r in requirements_for(person, reqs):
             cred = held.get(r.credential_type_id)
             if cred and cred.expires_on and period.start_date <= cred.expires_on <= period.end_date:
-                out.append({"staff": person, "credential": r.credential_type.code.upper(), "expires_on": cred.expires_on,
-                            "note": "not rostered after this date unless renewed"})
+                out.append(
+                    {
+                        "staff": person,
+                        "credential": r.credential_type.code.upper(),
+                        "expires_on": cred.expires_on,
+                        "note": "not rostered after this date unless renewed",
+                    }
+                )
     return sorted(out, key=lambda w: w["expires_on"])
 
 
@@ -307,11 +424,15 @@ def _why_uncovered(built: pb.Built, roster, day: int, code: str, skill: str | No
             continue
         forbidden = rest_forbidden_successions(built.problem.shift_types, p.contract.min_rest_hours)
         if (day > 0 and row[day - 1] and (row[day - 1], code) in forbidden) or (
-                day + 1 < len(row) and row[day + 1] and (code, row[day + 1]) in forbidden):
+            day + 1 < len(row) and row[day + 1] and (code, row[day + 1]) in forbidden
+        ):
             causes["rest rule"] += 1
             continue
         paid = sum(built.shifts[c].paid_minutes for c in row if c)
-        if p.contract.max_paid_minutes is not None and paid + shift.paid_minutes > p.contract.max_paid_minutes:
+        if (
+            p.contract.max_paid_minutes is not None
+            and paid + shift.paid_minutes > p.contract.max_paid_minutes
+        ):
             causes["at contract hours"] += 1
             continue
         k = p.contract.max_consecutive_work_days

@@ -48,7 +48,9 @@ class CensusForm(forms.Form):
     date_from = forms.DateField(widget=DateInput)
     date_to = forms.DateField(widget=DateInput)
     expected_census = forms.IntegerField(min_value=0)
-    ratio = forms.IntegerField(min_value=1, required=False, help_text="Patients per nurse; empty: the unit's default.")
+    ratio = forms.IntegerField(
+        min_value=1, required=False, help_text="Patients per nurse; empty: the unit's default."
+    )
 
     def clean(self):
         data = super().clean()
@@ -62,9 +64,18 @@ class RequestForm(forms.Form):
     date_from = forms.DateField(widget=DateInput)
     date_to = forms.DateField(widget=DateInput, required=False)
     shift = forms.CharField(required=False, help_text="Shift code for a preference or aversion.")
-    weekday = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
-                                     choices=[("", "—")] + [(i, d) for i, d in enumerate(
-                                         ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])])
+    weekday = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—")]
+        + [
+            (i, d)
+            for i, d in enumerate(
+                ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+            )
+        ],
+    )
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, initial=Priority.NORMAL)
     note = forms.CharField(max_length=200, required=False)
 

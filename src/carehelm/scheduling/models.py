@@ -38,9 +38,13 @@ class ShiftType(models.Model):
     name = models.CharField(max_length=80)
     start = models.TimeField()
     end = models.TimeField(help_text="An end at or before the start means the shift runs past midnight.")
-    paid_minutes = models.PositiveIntegerField(help_text="Paid time, e.g. 690 for a 12-hour shift with a 30-minute break.")
+    paid_minutes = models.PositiveIntegerField(
+        help_text="Paid time, e.g. 690 for a 12-hour shift with a 30-minute break."
+    )
     skills = models.ManyToManyField(
-        "workforce.Skill", blank=True, related_name="shift_types",
+        "workforce.Skill",
+        blank=True,
+        related_name="shift_types",
         help_text="If set, only people holding at least one of these skills may work this shift.",
     )
     on_call = models.BooleanField(default=False, help_text="An on-call duty, rostered on the on-call rota.")
@@ -85,9 +89,17 @@ class Demand(models.Model):
     unit = models.ForeignKey("organization.Unit", on_delete=models.CASCADE, related_name="demands")
     shift_type = models.ForeignKey(ShiftType, on_delete=models.CASCADE, related_name="demands")
     weekday = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0 = Monday … 6 = Sunday")
-    date = models.DateField(null=True, blank=True, help_text="An override for one date; replaces the weekday row.")
-    skill = models.ForeignKey("workforce.Skill", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                              help_text="Only people holding this skill count; empty means anyone.")
+    date = models.DateField(
+        null=True, blank=True, help_text="An override for one date; replaces the weekday row."
+    )
+    skill = models.ForeignKey(
+        "workforce.Skill",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Only people holding this skill count; empty means anyone.",
+    )
     minimum = models.PositiveSmallIntegerField()
     target = models.PositiveSmallIntegerField()
     from_census = models.BooleanField(default=False, help_text="Derived from the expected census by ratio.")
@@ -99,15 +111,23 @@ class Demand(models.Model):
         ordering = ["unit", "shift_type", "weekday", "date"]
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(weekday__isnull=False, date__isnull=True)
-                           | models.Q(weekday__isnull=True, date__isnull=False)),
+                condition=(
+                    models.Q(weekday__isnull=False, date__isnull=True)
+                    | models.Q(weekday__isnull=True, date__isnull=False)
+                ),
                 name="demand_weekday_xor_date",
             ),
-            models.CheckConstraint(condition=models.Q(target__gte=models.F("minimum")), name="demand_target_ge_minimum"),
+            models.CheckConstraint(
+                condition=models.Q(target__gte=models.F("minimum")), name="demand_target_ge_minimum"
+            ),
         ]
 
     def __str__(self) -> str:
-        when = self.date.isoformat() if self.date else ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][self.weekday]
+        when = (
+            self.date.isoformat()
+            if self.date
+            else ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][self.weekday]
+        )
         skill = f" {self.skill.code}" if self.skill_id else ""
         return f"{self.shift_type.code} {when}{skill}: {self.minimum}–{self.target}"
 
@@ -130,18 +150,25 @@ class CensusForecast(models.Model):
 
 class ContractTemplate(models.Model):
     name = models.CharField(max_length=120, unique=True)
-    hours_per_week = models.DecimalField(max_digits=5, decimal_places=2, default=40,
-                                         help_text="Hours a week at FTE 1.0; a person's share follows their FTE.")
+    hours_per_week = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=40,
+        help_text="Hours a week at FTE 1.0; a person's share follows their FTE.",
+    )
     max_consecutive_days = models.PositiveSmallIntegerField(default=5)
     min_rest_hours = models.DecimalField(max_digits=4, decimal_places=1, default=11)
     max_consecutive_nights = models.PositiveSmallIntegerField(default=3)
     days_off_after_nights = models.PositiveSmallIntegerField(
-        default=2, help_text="Days with no day or evening shift after the last night of a block.")
+        default=2, help_text="Days with no day or evening shift after the last night of a block."
+    )
     weekends_per_four_weeks = models.PositiveSmallIntegerField(default=2)
-    max_shifts_per_type = models.JSONField(default=dict, blank=True,
-                                           help_text='Per roster period, by shift code, e.g. {"N": 8}.')
-    overtime_after_hours = models.DecimalField(max_digits=5, decimal_places=2, default=40,
-                                               help_text="Weekly hours after which overtime is paid.")
+    max_shifts_per_type = models.JSONField(
+        default=dict, blank=True, help_text='Per roster period, by shift code, e.g. {"N": 8}.'
+    )
+    overtime_after_hours = models.DecimalField(
+        max_digits=5, decimal_places=2, default=40, help_text="Weekly hours after which overtime is paid."
+    )
     history = HistoricalRecords()
     objects = RestrictedQuerySet.as_manager()
     scope_lookups = {"public_to_signed_in": True}
@@ -158,7 +185,11 @@ class StaffContract(models.Model):
     template = models.ForeignKey(ContractTemplate, on_delete=models.PROTECT, related_name="staff_contracts")
     history = HistoricalRecords()
     objects = RestrictedQuerySet.as_manager()
-    scope_lookups = {"facility": "staff__home_unit__facility_id", "unit": "staff__home_unit_id", "staff": "staff_id"}
+    scope_lookups = {
+        "facility": "staff__home_unit__facility_id",
+        "unit": "staff__home_unit_id",
+        "staff": "staff_id",
+    }
 
     def __str__(self) -> str:
         return f"{self.staff} — {self.template}"
@@ -193,19 +224,29 @@ class StaffRequest(models.Model):
     staff = models.ForeignKey("workforce.Staff", on_delete=models.CASCADE, related_name="roster_requests")
     kind = models.CharField(max_length=16, choices=RequestKind.choices)
     date_from = models.DateField()
-    date_to = models.DateField(null=True, blank=True, help_text="Last day; empty means the same day (or open-ended "
-                                                                "for standing unavailability).")
-    shift_type = models.ForeignKey(ShiftType, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    date_to = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Last day; empty means the same day (or open-ended for standing unavailability).",
+    )
+    shift_type = models.ForeignKey(
+        ShiftType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     weekday = models.PositiveSmallIntegerField(null=True, blank=True)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(max_length=16, choices=RequestStatus.choices, default=RequestStatus.APPROVED)
     note = models.CharField(max_length=200, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
     objects = RestrictedQuerySet.as_manager()
-    scope_lookups = {"facility": "staff__home_unit__facility_id", "unit": "staff__home_unit_id", "staff": "staff_id"}
+    scope_lookups = {
+        "facility": "staff__home_unit__facility_id",
+        "unit": "staff__home_unit_id",
+        "staff": "staff_id",
+    }
 
     class Meta:
         ordering = ["date_from", "staff"]
@@ -250,13 +291,22 @@ class RosterPeriod(models.Model):
     weeks = models.PositiveSmallIntegerField(default=4)
     status = models.CharField(max_length=16, choices=PeriodStatus.choices, default=PeriodStatus.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     max_on_call_in_a_row = models.PositiveSmallIntegerField(
-        default=2, help_text="On-call rota: nobody is on call more than this many days in a row.")
-    budgeted_hours = models.DecimalField(max_digits=8, decimal_places=1, null=True, blank=True,
-                                         help_text="The unit's budgeted paid hours for the period.")
-    last_run = models.ForeignKey("runs.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+        default=2, help_text="On-call rota: nobody is on call more than this many days in a row."
+    )
+    budgeted_hours = models.DecimalField(
+        max_digits=8,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text="The unit's budgeted paid hours for the period.",
+    )
+    last_run = models.ForeignKey(
+        "runs.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     penalty = models.IntegerField(null=True, blank=True)
     lower_bound = models.IntegerField(null=True, blank=True)
     history = HistoricalRecords()
@@ -266,7 +316,9 @@ class RosterPeriod(models.Model):
     class Meta:
         ordering = ["-start_date", "unit"]
         constraints = [
-            models.UniqueConstraint(fields=["unit", "kind", "start_date"], name="one_period_per_unit_kind_start"),
+            models.UniqueConstraint(
+                fields=["unit", "kind", "start_date"], name="one_period_per_unit_kind_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -300,7 +352,9 @@ class Assignment(models.Model):
     date = models.DateField()
     shift_type = models.ForeignKey(ShiftType, on_delete=models.PROTECT, related_name="assignments")
     pinned = models.BooleanField(default=False, help_text="Kept as it is when the roster is solved again.")
-    source = models.CharField(max_length=16, choices=AssignmentSource.choices, default=AssignmentSource.SOLVER)
+    source = models.CharField(
+        max_length=16, choices=AssignmentSource.choices, default=AssignmentSource.SOLVER
+    )
     history = HistoricalRecords()
     objects = RestrictedQuerySet.as_manager()
     scope_lookups = {"facility": "period__unit__facility_id", "unit": "period__unit_id", "staff": "staff_id"}
@@ -332,15 +386,19 @@ class SwapRequest(models.Model):
     colleague_date = models.DateField(null=True, blank=True)
     note = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=16, choices=SwapStatus.choices, default=SwapStatus.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
     objects = RestrictedQuerySet.as_manager()
-    scope_lookups = {"facility": "period__unit__facility_id", "unit": "period__unit_id",
-                     "staff": ["requester_id", "colleague_id"]}
+    scope_lookups = {
+        "facility": "period__unit__facility_id",
+        "unit": "period__unit_id",
+        "staff": ["requester_id", "colleague_id"],
+    }
 
     class Meta:
         ordering = ["-created_at"]
@@ -355,8 +413,9 @@ class Absence(models.Model):
     date_from = models.DateField()
     date_to = models.DateField()
     reason = models.CharField(max_length=120, default="Sick")
-    open_shifts = models.JSONField(default=list, blank=True,
-                                   help_text='Shifts the absence left open: [["2026-03-03", "D"], ...]')
+    open_shifts = models.JSONField(
+        default=list, blank=True, help_text='Shifts the absence left open: [["2026-03-03", "D"], ...]'
+    )
     repaired = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()

@@ -84,8 +84,11 @@ class Built:
     shifts: dict[str, ShiftType]
     templates: dict[str, ContractTemplate]
     weekly_minutes: dict[str, int]
+    available_days: dict[str, int]  # period days each person may work (not on leave, credentials current)
     blocked: dict[tuple[str, dt.date], str] = field(default_factory=dict)  # hard days off with their reason
-    requests: list[tuple[StaffRequest, ShiftRequest, str]] = field(default_factory=list)  # (row, engine, kind)
+    requests: list[tuple[StaffRequest, ShiftRequest, str]] = field(
+        default_factory=list
+    )  # (row, engine, kind)
     cover_labels: dict[int, str] = field(default_factory=dict)  # index in problem.cover -> "minimum"/"target"
     holidays: set[dt.date] = field(default_factory=set)
 
@@ -117,7 +120,9 @@ class Built:
         """A copy whose problem forbids the (staff, day, shift) cells in ``cuts`` (as off-requests so
         heavy that the search treats them as rules; the roster found so far stays a valid start)."""
         extra = tuple(ShiftRequest(k, d, c, CUT_WEIGHT) for k, d, c in sorted(cuts))
-        return replace(self, problem=replace(self.problem, shift_off_requests=self.problem.shift_off_requests + extra))
+        return replace(
+            self, problem=replace(self.problem, shift_off_requests=self.problem.shift_off_requests + extra)
+        )
 
 
 def default_template() -> ContractTemplate:
@@ -131,13 +136,21 @@ def rosterable_staff(period: RosterPeriod) -> list[Staff]:
         qs = qs.filter(job_role__code__in=ROSTERED_ROLES)
     assigned = Assignment.objects.filter(period=period).values_list("staff_id", flat=True)
     qs = Staff.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk__in=assigned))
-    return list(qs.select_related("job_role", "home_unit").prefetch_related("skills", "credentials")
-                .order_by("last_name", "first_name", "pk"))
+    return list(
+        qs.select_related("job_role", "home_unit")
+        .prefetch_related("skills", "credentials")
+        .order_by("last_name", "first_name", "pk")
+    )
 
 
 def period_shift_types(period: RosterPeriod) -> list[ShiftType]:
-    return list(ShiftType.objects.filter(unit_id=period.unit_id, active=True, on_call=period.kind == PeriodKind.ON_CALL)
-                .prefetch_related("skills").order_by("start", "code"))
+    return list(
+        ShiftType.objects.filter(
+            unit_id=period.unit_id, active=True, on_call=period.kind == PeriodKind.ON_CALL
+        )
+        .prefetch_related("skills")
+        .order_by("start", "code")
+    )
 
 
 def eligible_shifts(person: Staff, shifts: list[ShiftType]) -> set[str]:
@@ -170,18 +183,33 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
     days = period.days
     first_day = period.start_date - dt.timedelta(days=history_days)
     horizon = history_days + len(days)
-    requirements = list(CredentialRequirement.objects.select_related("credential_type").filter(for_next_role_only=False))
-    contracts = {c.staff_id: c.template for c in StaffContract.objects.filter(staff__in=people).select_related("template")}
+    requirements = list(
+        CredentialRequirement.objects.select_related("credential_type").filter(for_next_role_only=False)
+    )
+    contracts = {
+        c.staff_id: c.template
+        for c in StaffContract.objects.filter(staff__in=people).select_related("template")
+    }
     fallback = default_template() if any(p.pk not in contracts for p in people) else None
-    holidays = set(PublicHoliday.objects.filter(date__gte=first_day - dt.timedelta(days=366),
-                                                date__lte=period.end_date).values_list("date", flat=True))
+    holidays = set(
+        PublicHoliday.objects.filter(
+            date__gte=first_day - dt.timedelta(days=366), date__lte=period.end_date
+        ).values_list("date", flat=True)
+    )
 
     # History: the days before the period, from any roster of this unit.
     history = defaultdict(dict)
     if history_days:
-        rows = (Assignment.objects.filter(period__unit_id=period.unit_id, staff__in=people,
-                                          date__gte=first_day, date__lt=period.start_date)
-                .exclude(period=period).select_related("shift_type"))
+        rows = (
+            Assignment.objects.filter(
+                period__unit_id=period.unit_id,
+                staff__in=people,
+                date__gte=first_day,
+                date__lt=period.start_date,
+            )
+            .exclude(period=period)
+            .select_related("shift_type")
+        )
         for a in rows:
             if a.shift_type.code in shift_by_code:
                 history[str(a.staff_id)][(a.date - first_day).days] = a.shift_type.code
@@ -191,7 +219,9 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
     for person in people:
         key = str(person.pk)
         template = contracts.get(person.pk, fallback)
-        limit = template.max_consecutive_days if period.kind == PeriodKind.ROSTER else period.max_on_call_in_a_row
+        limit = (
+            template.max_consecutive_days if period.kind == PeriodKind.ROSTER else period.max_on_call_in_a_row
+        )
         run_days = [d for d in range(history_days - 1, -1, -1)]
         run = []
         for d in run_days:
@@ -201,16 +231,25 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
         for d in run[limit:]:
             history[key].pop(d, None)
 
-    requests = list(StaffRequest.objects.filter(staff__in=people).exclude(status=RequestStatus.REJECTED)
-                    .filter(date_from__lte=period.end_date)
-                    .filter(Q(date_to__isnull=True) | Q(date_to__gte=period.start_date) | Q(date_from__gte=period.start_date))
-                    .select_related("shift_type"))
-    absences = list(Absence.objects.filter(staff__in=people, date_to__gte=period.start_date,
-                                           date_from__lte=period.end_date))
+    requests = list(
+        StaffRequest.objects.filter(staff__in=people)
+        .exclude(status=RequestStatus.REJECTED)
+        .filter(date_from__lte=period.end_date)
+        .filter(
+            Q(date_to__isnull=True) | Q(date_to__gte=period.start_date) | Q(date_from__gte=period.start_date)
+        )
+        .select_related("shift_type")
+    )
+    absences = list(
+        Absence.objects.filter(
+            staff__in=people, date_to__gte=period.start_date, date_from__lte=period.end_date
+        )
+    )
     blocked: dict[tuple[str, dt.date], str] = {}
     engine_staff = []
     templates: dict[str, ContractTemplate] = {}
     weekly: dict[str, int] = {}
+    available_days: dict[str, int] = {}
     longest = max((s.paid_minutes for s in shifts), default=0)
     on_call = period.kind == PeriodKind.ON_CALL
     for person in people:
@@ -222,11 +261,15 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
         for r in requests:
             if r.staff_id != person.pk:
                 continue
-            hard = r.kind == RequestKind.UNAVAILABLE or (r.kind == RequestKind.LEAVE and r.status == RequestStatus.APPROVED)
+            hard = r.kind == RequestKind.UNAVAILABLE or (
+                r.kind == RequestKind.LEAVE and r.status == RequestStatus.APPROVED
+            )
             if hard:
                 for day in days:
                     if r.covers(day):
-                        blocked.setdefault((key, day), f"{r.get_kind_display().lower()}" + (f": {r.note}" if r.note else ""))
+                        blocked.setdefault(
+                            (key, day), f"{r.get_kind_display().lower()}" + (f": {r.note}" if r.note else "")
+                        )
         for a in absences:
             if a.staff_id == person.pk:
                 for day in days:
@@ -242,15 +285,23 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
         weekly_minutes = round(float(person.fte) * float(template.hours_per_week) * 60)
         weekly[key] = weekly_minutes
         available = len(days) - len(off_days)
+        available_days[key] = available
         target = weekly_minutes * available / 7
         if on_call:
-            contract = Contract(max_consecutive_work_days=period.max_on_call_in_a_row, max_shifts_per_type=per_type)
+            contract = Contract(
+                max_consecutive_work_days=period.max_on_call_in_a_row, max_shifts_per_type=per_type
+            )
         else:
             casual = person.employment_type in ("casual", "agency")
             lo = 0 if casual or not allowed else max(0, int(target) - longest)
             hi = int(target) + longest if allowed else 0
-            history_weekends = len({(first_day + dt.timedelta(days=d)).isocalendar()[:2]
-                                    for d in history[key] if (first_day + dt.timedelta(days=d)).weekday() >= 5})
+            history_weekends = len(
+                {
+                    (first_day + dt.timedelta(days=d)).isocalendar()[:2]
+                    for d in history[key]
+                    if (first_day + dt.timedelta(days=d)).weekday() >= 5
+                }
+            )
             # "Days off after a night block" as the engine's minimum block of days off: with the rest
             # rule (no day shift straight after a night) every night block is then followed by at
             # least that many days off. Stricter than the rule (it applies after day blocks too), but
@@ -264,11 +315,18 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
                 max_paid_minutes=hi + history_paid,
                 max_shifts_per_type=per_type,
                 max_consecutive_work_days=template.max_consecutive_days,
-                max_weekends=math.ceil(template.weekends_per_four_weeks * period.weeks / 4) + history_weekends,
+                max_weekends=math.ceil(template.weekends_per_four_weeks * period.weeks / 4)
+                + history_weekends,
                 min_rest_hours=float(template.min_rest_hours),
             )
-        engine_staff.append(StaffMember(id=key, contract=contract, skills=frozenset(s.code for s in person.skills.all()),
-                                        days_off=off_days))
+        engine_staff.append(
+            StaffMember(
+                id=key,
+                contract=contract,
+                skills=frozenset(s.code for s in person.skills.all()),
+                days_off=off_days,
+            )
+        )
 
     pinned: list[PinnedAssignment] = []
     for person in people:
@@ -277,10 +335,17 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
             pinned.append(PinnedAssignment(key, d, history[key].get(d)))
     current = Assignment.objects.filter(period=period).select_related("shift_type")
     for a in current:
-        if (a.pinned or include_current) and a.shift_type.code in shift_by_code and str(a.staff_id) in templates:
+        if (
+            (a.pinned or include_current)
+            and a.shift_type.code in shift_by_code
+            and str(a.staff_id) in templates
+        ):
             if (str(a.staff_id), a.date) not in blocked:
-                pinned.append(PinnedAssignment(str(a.staff_id), history_days + (a.date - period.start_date).days,
-                                               a.shift_type.code))
+                pinned.append(
+                    PinnedAssignment(
+                        str(a.staff_id), history_days + (a.date - period.start_date).days, a.shift_type.code
+                    )
+                )
     if include_current:
         taken = {(p.staff_id, p.day) for p in pinned}
         for person in engine_staff:
@@ -289,29 +354,46 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
                     pinned.append(PinnedAssignment(person.id, d, None))
 
     # Demand: weekday rows, replaced per (date, shift) by date overrides.
-    demand_rows = list(Demand.objects.filter(unit_id=period.unit_id, shift_type__in=shifts)
-                       .filter(Q(date__isnull=True) | Q(date__gte=period.start_date, date__lte=period.end_date))
-                       .select_related("skill", "shift_type"))
+    demand_rows = list(
+        Demand.objects.filter(unit_id=period.unit_id, shift_type__in=shifts)
+        .filter(Q(date__isnull=True) | Q(date__gte=period.start_date, date__lte=period.end_date))
+        .select_related("skill", "shift_type")
+    )
     cover: list[CoverRequirement] = []
     labels: dict[int, str] = {}
     for i, day in enumerate(days):
         for s in shifts:
             rows = [r for r in demand_rows if r.shift_type_id == s.pk and r.date == day]
             if not rows:
-                rows = [r for r in demand_rows if r.shift_type_id == s.pk and r.date is None and r.weekday == day.weekday()]
+                rows = [
+                    r
+                    for r in demand_rows
+                    if r.shift_type_id == s.pk and r.date is None and r.weekday == day.weekday()
+                ]
             for r in rows:
                 skill = r.skill.code if r.skill_id else None
                 over = OVER_TARGET if skill is None else 0
                 if r.minimum:
                     labels[len(cover)] = "minimum"
-                    cover.append(CoverRequirement(history_days + i, s.code, r.minimum, UNDER_MINIMUM, 0, skill))
+                    cover.append(
+                        CoverRequirement(history_days + i, s.code, r.minimum, UNDER_MINIMUM, 0, skill)
+                    )
                 labels[len(cover)] = "target"
                 cover.append(CoverRequirement(history_days + i, s.code, r.target, UNDER_TARGET, over, skill))
         if on_call:
             for s in shifts:
                 if not any(r.shift_type_id == s.pk for r in demand_rows):
                     labels[len(cover)] = "minimum"
-                    cover.append(CoverRequirement(history_days + i, s.code, 1, UNDER_MINIMUM + UNDER_TARGET, OVER_TARGET))
+                    # One person on call: a second one is waste, as bad as a gap.
+                    cover.append(
+                        CoverRequirement(
+                            history_days + i,
+                            s.code,
+                            1,
+                            UNDER_MINIMUM + UNDER_TARGET,
+                            UNDER_MINIMUM + UNDER_TARGET,
+                        )
+                    )
 
     on_requests: list[ShiftRequest] = []
     off_requests: list[ShiftRequest] = []
@@ -319,7 +401,8 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
     for r in requests:
         key = str(r.staff_id)
         soft = r.kind in (RequestKind.DAY_OFF, RequestKind.PREFER, RequestKind.AVOID) or (
-            r.kind == RequestKind.LEAVE and r.status == RequestStatus.PENDING)
+            r.kind == RequestKind.LEAVE and r.status == RequestStatus.PENDING
+        )
         if not soft or key not in templates:
             continue
         weight = REQUEST_WEIGHT.get(r.priority, 6)
@@ -332,8 +415,13 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
                 on_requests.append(req)
                 request_map.append((r, req, "on"))
             else:
-                targets = [r.shift_type.code] if (r.kind == RequestKind.AVOID and r.shift_type_id
-                                                  and r.shift_type.code in shift_by_code) else list(shift_by_code)
+                targets = (
+                    [r.shift_type.code]
+                    if (
+                        r.kind == RequestKind.AVOID and r.shift_type_id and r.shift_type.code in shift_by_code
+                    )
+                    else list(shift_by_code)
+                )
                 for code in targets:
                     req = ShiftRequest(key, d, code, weight)
                     off_requests.append(req)
@@ -347,7 +435,9 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
     problem = Problem(
         name=str(period),
         horizon_days=horizon,
-        shift_types=tuple(EngineShift(s.code, s.duration_minutes, s.start_minute, s.paid_minutes) for s in shifts),
+        shift_types=tuple(
+            EngineShift(s.code, s.duration_minutes, s.start_minute, s.paid_minutes) for s in shifts
+        ),
         staff=tuple(engine_staff),
         cover=tuple(cover),
         shift_on_requests=tuple(on_requests),
@@ -355,8 +445,21 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
         pinned=tuple(pinned),
         first_weekday=first_day.weekday(),
     )
-    return Built(problem, period, first_day, history_days, {str(p.pk): p for p in people}, shift_by_code, templates,
-                 weekly, blocked, request_map, labels, holidays)
+    return Built(
+        problem,
+        period,
+        first_day,
+        history_days,
+        {str(p.pk): p for p in people},
+        shift_by_code,
+        templates,
+        weekly,
+        available_days,
+        blocked,
+        request_map,
+        labels,
+        holidays,
+    )
 
 
 def _history_allows_min_off(worked: dict[int, str], history_days: int, min_off: int) -> bool:
@@ -383,12 +486,18 @@ def is_weekend_or_holiday(day: dt.date, holidays: set[dt.date]) -> bool:
 def on_call_fairness(period, people, shifts, days, holidays, history_days):
     """Soft requests that steer weekends and holidays on call toward each person's fair share over a year.
 
-    The engine has no fairness term, so the rolling-year imbalance becomes off-requests (for people
-    above the mean) and on-requests (below it) on this period's weekend and holiday days.
+    The engine has no fairness term, so the rolling-year imbalance becomes off-requests on this
+    period's weekend and holiday days for the people above the mean, weighted by how far above.
+    (People below the mean need no wish: the cover has to come from someone.)
     """
     since = period.start_date - dt.timedelta(days=365)
-    past = Assignment.objects.filter(period__unit_id=period.unit_id, period__kind=PeriodKind.ON_CALL,
-                                     staff__in=people, date__gte=since, date__lt=period.start_date)
+    past = Assignment.objects.filter(
+        period__unit_id=period.unit_id,
+        period__kind=PeriodKind.ON_CALL,
+        staff__in=people,
+        date__gte=since,
+        date__lt=period.start_date,
+    )
     counts = defaultdict(int)
     for staff_id, day in past.values_list("staff_id", "date"):
         if is_weekend_or_holiday(day, holidays):
@@ -399,7 +508,7 @@ def on_call_fairness(period, people, shifts, days, holidays, history_days):
     off, on = [], []
     for p in people:
         gap = counts[p.pk] - mean
-        if abs(gap) < 0.5:
+        if gap < 0.5:
             continue
         weight = max(1, round(abs(gap) * FAIRNESS_WEIGHT))
         for i, day in enumerate(days):
@@ -407,7 +516,7 @@ def on_call_fairness(period, people, shifts, days, holidays, history_days):
                 continue
             for s in shifts:
                 req = ShiftRequest(str(p.pk), history_days + i, s.code, weight)
-                (off if gap > 0 else on).append(req)
+                off.append(req)
     return off, on
 
 

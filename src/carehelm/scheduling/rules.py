@@ -51,7 +51,9 @@ def _name(built: Built, key: str | None) -> str:
     return person.full_name if person else str(key)
 
 
-def breaches(built: Built, roster: Roster, *, staff: set[str] | None = None, by_hand: bool = False) -> list[Breach]:
+def breaches(
+    built: Built, roster: Roster, *, staff: set[str] | None = None, by_hand: bool = False
+) -> list[Breach]:
     out: list[Breach] = []
     evaluation = evaluate(built.problem, roster)
     people = {p.id: p for p in built.problem.staff}
@@ -75,8 +77,10 @@ def _describe(built: Built, v, roster: Roster, people) -> str:
         ends = a.ends_at(built.date_of(v.day))
         starts = b.starts_at(built.date_of(v.day + 1))
         rest = (starts - ends).total_seconds() / 3600
-        return (f"{name}: {b.code} on {_fmt(built, v.day + 1)} starts {rest:.1f} h after {a.code} on "
-                f"{_fmt(built, v.day)} ends; the contract needs {contract.min_rest_hours:g} h rest")
+        return (
+            f"{name}: {b.code} on {_fmt(built, v.day + 1)} starts {rest:.1f} h after {a.code} on "
+            f"{_fmt(built, v.day)} ends; the contract needs {contract.min_rest_hours:g} h rest"
+        )
     if v.rule == "day_off" and v.day is not None:
         reason = built.blocked.get((v.staff_id, built.date_of(v.day)), "a fixed day off")
         return f"{name} may not work on {_fmt(built, v.day)}: {reason}"
@@ -84,8 +88,10 @@ def _describe(built: Built, v, roster: Roster, people) -> str:
         run = 0
         while v.day + run < len(row) and row[v.day + run] is not None:
             run += 1
-        return (f"{name}: works {run} days in a row from {_fmt(built, v.day)}; "
-                f"the contract allows {contract.max_consecutive_work_days}")
+        return (
+            f"{name}: works {run} days in a row from {_fmt(built, v.day)}; "
+            f"the contract allows {contract.max_consecutive_work_days}"
+        )
     if v.rule == "max_shifts":
         parts = v.message.split()
         code = parts[-3] if len(parts) >= 3 else "?"
@@ -134,15 +140,28 @@ def _night_findings(built: Built, roster: Roster, staff: set[str] | None):
         for start, length in _night_runs(built, row):
             if limit and length > limit and start + length - 1 >= built.history_days:
                 day = max(start + limit, built.history_days)
-                yield key, ("max_nights", day, f"{name}: {length} nights in a row from {_fmt(built, start)}; "
-                                                f"the contract allows {limit}")
+                yield (
+                    key,
+                    (
+                        "max_nights",
+                        day,
+                        f"{name}: {length} nights in a row from {_fmt(built, start)}; "
+                        f"the contract allows {limit}",
+                    ),
+                )
             end = start + length - 1
             for d in range(max(end + 1, built.history_days), min(len(row), end + 1 + rest_days)):
                 code = row[d]
                 if code is not None and not built.shifts[code].is_night:
-                    yield key, ("rest_after_nights", d,
-                                f"{name}: {code} on {_fmt(built, d)} comes {d - end} day(s) after a night block "
-                                f"ending {_fmt(built, end)}; the contract needs {rest_days} days off")
+                    yield (
+                        key,
+                        (
+                            "rest_after_nights",
+                            d,
+                            f"{name}: {code} on {_fmt(built, d)} comes {d - end} day(s) after a night block "
+                            f"ending {_fmt(built, end)}; the contract needs {rest_days} days off",
+                        ),
+                    )
                     break
 
 

@@ -74,19 +74,27 @@ def my_assignments(user, *, since: dt.date | None = None):
     if person is None:
         return Assignment.objects.none()
     qs = Assignment.objects.filter(staff=person, period__status=PeriodStatus.PUBLISHED).select_related(
-        "shift_type", "period", "period__unit")
+        "shift_type", "period", "period__unit"
+    )
     if since:
         qs = qs.filter(date__gte=since)
     return qs.order_by("date")
 
 
 def requests_for(user, action: str = "view"):
-    return StaffRequest.objects.restrict(user, action).select_related("staff", "shift_type").order_by("-date_from")
+    return (
+        StaffRequest.objects.restrict(user, action)
+        .select_related("staff", "shift_type")
+        .order_by("-date_from")
+    )
 
 
 def swaps_for(user, action: str = "view"):
-    return SwapRequest.objects.restrict(user, action).select_related(
-        "requester", "colleague", "period", "period__unit").order_by("-created_at")
+    return (
+        SwapRequest.objects.restrict(user, action)
+        .select_related("requester", "colleague", "period", "period__unit")
+        .order_by("-created_at")
+    )
 
 
 @dataclass
@@ -139,7 +147,9 @@ class Grid:
 def roster_grid(period: RosterPeriod, built: pb.Built | None = None) -> Grid:
     built = built or pb.build(period)
     days = period.days
-    assignments = {(a.staff_id, a.date): a for a in Assignment.objects.filter(period=period).select_related("shift_type")}
+    assignments = {
+        (a.staff_id, a.date): a for a in Assignment.objects.filter(period=period).select_related("shift_type")
+    }
     rows = []
     for key, person in built.staff.items():
         cells = []
@@ -148,11 +158,22 @@ def roster_grid(period: RosterPeriod, built: pb.Built | None = None) -> Grid:
             a = assignments.get((person.pk, day))
             cell = Cell(day, weekend=day.weekday() >= 5, blocked=built.blocked.get((key, day), ""))
             if a:
-                cell.code, cell.colour, cell.pinned, cell.source = (a.shift_type.code, a.shift_type.colour, a.pinned,
-                                                                    a.source)
+                cell.code, cell.colour, cell.pinned, cell.source = (
+                    a.shift_type.code,
+                    a.shift_type.colour,
+                    a.pinned,
+                    a.source,
+                )
                 minutes += a.shift_type.paid_minutes
             cells.append(cell)
-        rows.append(GridRow(person, cells, round(minutes / 60, 1), round(built.weekly_minutes[key] / 60 * period.weeks, 1)))
+        rows.append(
+            GridRow(
+                person,
+                cells,
+                round(minutes / 60, 1),
+                round(built.weekly_minutes[key] / 60 * built.available_days[key] / 7, 1),
+            )
+        )
     need: dict[tuple[dt.date, str], list[int]] = {}
     for i, c in enumerate(built.problem.cover):
         if c.skill is not None:
@@ -169,8 +190,15 @@ def roster_grid(period: RosterPeriod, built: pb.Built | None = None) -> Grid:
         counts[(a.date, a.shift_type.code)] = counts.get((a.date, a.shift_type.code), 0) + 1
     coverage = []
     for code, shift in built.shifts.items():
-        coverage.append((shift, [CoverCell(day, counts.get((day, code), 0), *need.get((day, code), [None, None]))
-                                 for day in days]))
+        coverage.append(
+            (
+                shift,
+                [
+                    CoverCell(day, counts.get((day, code), 0), *need.get((day, code), [None, None]))
+                    for day in days
+                ],
+            )
+        )
     return Grid(days, rows, coverage, list(built.shifts.values()))
 
 

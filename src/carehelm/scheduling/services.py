@@ -78,10 +78,22 @@ def _refuse(problems: list[str], title: str, field: str = "assignment") -> Inval
 
 # --- inputs ------------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def save_shift_type(*, actor, unit: Unit, code: str, name: str, start: dt.time, end: dt.time, paid_minutes: int,
-                    skills: list[str] | None = None, on_call: bool = False, colour: str = "#cfe3f2",
-                    shift_type: ShiftType | None = None) -> ShiftType:
+def save_shift_type(
+    *,
+    actor,
+    unit: Unit,
+    code: str,
+    name: str,
+    start: dt.time,
+    end: dt.time,
+    paid_minutes: int,
+    skills: list[str] | None = None,
+    on_call: bool = False,
+    colour: str = "#cfe3f2",
+    shift_type: ShiftType | None = None,
+) -> ShiftType:
     _manage(actor, unit)
     problems = []
     if not code.strip():
@@ -102,19 +114,42 @@ def save_shift_type(*, actor, unit: Unit, code: str, name: str, start: dt.time, 
     created = shift_type is None
     st = shift_type or ShiftType(unit=unit)
     st.code, st.name, st.start, st.end, st.paid_minutes, st.on_call, st.colour = (
-        code, name, start, end, paid_minutes, on_call, colour)
+        code,
+        name,
+        start,
+        end,
+        paid_minutes,
+        on_call,
+        colour,
+    )
     if st.duration_minutes * 1 < paid_minutes:
-        raise InvalidInput([FieldProblem("paid_minutes", f"longer than the shift ({st.duration_minutes} min)")])
+        raise InvalidInput(
+            [FieldProblem("paid_minutes", f"longer than the shift ({st.duration_minutes} min)")]
+        )
     st.save()
     st.skills.set(known.values())
-    record(action="scheduling.shift_type_saved", obj=st, unit_id=unit.pk, facility_id=unit.facility_id,
-           summary=f"Shift type {st} {'created' if created else 'changed'} on {unit.code}")
+    record(
+        action="scheduling.shift_type_saved",
+        obj=st,
+        unit_id=unit.pk,
+        facility_id=unit.facility_id,
+        summary=f"Shift type {st} {'created' if created else 'changed'} on {unit.code}",
+    )
     return st
 
 
 @transaction.atomic
-def set_demand(*, actor, shift_type: ShiftType, minimum: int, target: int, weekday: int | None = None,
-               date: dt.date | None = None, skill: str | None = None, from_census: bool = False) -> Demand:
+def set_demand(
+    *,
+    actor,
+    shift_type: ShiftType,
+    minimum: int,
+    target: int,
+    weekday: int | None = None,
+    date: dt.date | None = None,
+    skill: str | None = None,
+    from_census: bool = False,
+) -> Demand:
     unit = shift_type.unit
     _manage(actor, unit)
     problems = []
@@ -132,11 +167,20 @@ def set_demand(*, actor, shift_type: ShiftType, minimum: int, target: int, weekd
     if problems:
         raise InvalidInput(problems)
     row, created = Demand.objects.update_or_create(
-        unit=unit, shift_type=shift_type, weekday=weekday, date=date, skill=skill_row,
+        unit=unit,
+        shift_type=shift_type,
+        weekday=weekday,
+        date=date,
+        skill=skill_row,
         defaults={"minimum": minimum, "target": target, "from_census": from_census},
     )
-    record(action="scheduling.demand_set", obj=row, unit_id=unit.pk, facility_id=unit.facility_id,
-           summary=f"Demand {row}")
+    record(
+        action="scheduling.demand_set",
+        obj=row,
+        unit_id=unit.pk,
+        facility_id=unit.facility_id,
+        summary=f"Demand {row}",
+    )
     return row
 
 
@@ -145,14 +189,23 @@ def set_census(*, actor, unit: Unit, date: dt.date, expected_census: int) -> Cen
     _manage(actor, unit)
     if expected_census < 0:
         raise InvalidInput([FieldProblem("expected_census", "must not be negative")])
-    row, _ = CensusForecast.objects.update_or_create(unit=unit, date=date, defaults={"expected_census": expected_census})
-    record(action="scheduling.census_set", obj=row, unit_id=unit.pk, facility_id=unit.facility_id,
-           summary=f"Expected census {expected_census} on {date} for {unit.code}")
+    row, _ = CensusForecast.objects.update_or_create(
+        unit=unit, date=date, defaults={"expected_census": expected_census}
+    )
+    record(
+        action="scheduling.census_set",
+        obj=row,
+        unit_id=unit.pk,
+        facility_id=unit.facility_id,
+        summary=f"Expected census {expected_census} on {date} for {unit.code}",
+    )
     return row
 
 
 @transaction.atomic
-def apply_census_demand(*, actor, unit: Unit, date_from: dt.date, date_to: dt.date, ratio: int | None = None) -> int:
+def apply_census_demand(
+    *, actor, unit: Unit, date_from: dt.date, date_to: dt.date, ratio: int | None = None
+) -> int:
     """Date overrides from the expected census: ceil(census / ratio) on every (non-on-call) shift."""
     _manage(actor, unit)
     ratio = ratio or ratio_for(unit)
@@ -163,21 +216,37 @@ def apply_census_demand(*, actor, unit: Unit, date_from: dt.date, date_to: dt.da
     for forecast in CensusForecast.objects.filter(unit=unit, date__gte=date_from, date__lte=date_to):
         need = math.ceil(forecast.expected_census / ratio)
         for s in shifts:
-            Demand.objects.update_or_create(unit=unit, shift_type=s, weekday=None, date=forecast.date, skill=None,
-                                            defaults={"minimum": need, "target": need, "from_census": True})
+            Demand.objects.update_or_create(
+                unit=unit,
+                shift_type=s,
+                weekday=None,
+                date=forecast.date,
+                skill=None,
+                defaults={"minimum": need, "target": need, "from_census": True},
+            )
             n += 1
-    record(action="scheduling.census_demand", obj=unit,
-           summary=f"Census-driven demand for {unit.code} {date_from}–{date_to} at 1:{ratio} ({n} shift-days)")
+    record(
+        action="scheduling.census_demand",
+        obj=unit,
+        summary=f"Census-driven demand for {unit.code} {date_from}–{date_to} at 1:{ratio} ({n} shift-days)",
+    )
     return n
 
 
 @transaction.atomic
-def save_contract_template(*, actor, name: str, template: ContractTemplate | None = None, **rules) -> ContractTemplate:
+def save_contract_template(
+    *, actor, name: str, template: ContractTemplate | None = None, **rules
+) -> ContractTemplate:
     r = reach(actor, "manage") if actor is not None else None
     if r is not None and r.nothing:
         raise NotAllowed("you may not change work rules")
     problems = []
-    for key in ("max_consecutive_days", "max_consecutive_nights", "weekends_per_four_weeks", "days_off_after_nights"):
+    for key in (
+        "max_consecutive_days",
+        "max_consecutive_nights",
+        "weekends_per_four_weeks",
+        "days_off_after_nights",
+    ):
         if key in rules and (rules[key] is None or int(rules[key]) < 0):
             problems.append(FieldProblem(key, "must be zero or more"))
     if "max_consecutive_days" in rules and int(rules["max_consecutive_days"]) < 1:
@@ -194,8 +263,11 @@ def save_contract_template(*, actor, name: str, template: ContractTemplate | Non
     for key, value in rules.items():
         setattr(template, key, value)
     template.save()
-    record(action="scheduling.contract_saved", obj=template,
-           summary=f"Work rules {template.name} {'created' if created else 'changed'}")
+    record(
+        action="scheduling.contract_saved",
+        obj=template,
+        summary=f"Work rules {template.name} {'created' if created else 'changed'}",
+    )
     return template
 
 
@@ -217,9 +289,18 @@ def _acts_for(actor, staff: Staff) -> bool:
 
 
 @transaction.atomic
-def create_request(*, actor, staff: Staff, kind: str, date_from: dt.date, date_to: dt.date | None = None,
-                   shift_type: ShiftType | None = None, weekday: int | None = None, priority: int = 2,
-                   note: str = "") -> StaffRequest:
+def create_request(
+    *,
+    actor,
+    staff: Staff,
+    kind: str,
+    date_from: dt.date,
+    date_to: dt.date | None = None,
+    shift_type: ShiftType | None = None,
+    weekday: int | None = None,
+    priority: int = 2,
+    note: str = "",
+) -> StaffRequest:
     if not _acts_for(actor, staff):
         raise NotAllowed("you may only make requests for yourself")
     problems = []
@@ -239,9 +320,17 @@ def create_request(*, actor, staff: Staff, kind: str, date_from: dt.date, date_t
         raise InvalidInput(problems)
     # Leave waits for the manager; the other kinds are wishes the solver weighs, so they stand as made.
     status = RequestStatus.PENDING if kind == RequestKind.LEAVE else RequestStatus.APPROVED
-    row = StaffRequest.objects.create(staff=staff, kind=kind, date_from=date_from, date_to=date_to,
-                                      shift_type=shift_type, weekday=weekday, priority=priority, note=note,
-                                      status=status)
+    row = StaffRequest.objects.create(
+        staff=staff,
+        kind=kind,
+        date_from=date_from,
+        date_to=date_to,
+        shift_type=shift_type,
+        weekday=weekday,
+        priority=priority,
+        note=note,
+        status=status,
+    )
     record(action="scheduling.request_made", obj=staff, summary=f"{row}")
     return row
 
@@ -252,16 +341,28 @@ def decide_request(*, actor, request: StaffRequest, approve: bool) -> StaffReque
     request.status = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
     request.decided_by = actor if getattr(actor, "pk", None) else None
     request.save(update_fields=["status", "decided_by"])
-    record(action="scheduling.request_decided", obj=request.staff,
-           summary=f"{request} {'approved' if approve else 'rejected'}")
+    record(
+        action="scheduling.request_decided",
+        obj=request.staff,
+        summary=f"{request} {'approved' if approve else 'rejected'}",
+    )
     return request
 
 
 # --- periods, solving, manual changes -------------------------------------------------------
 
+
 @transaction.atomic
-def create_period(*, actor, unit: Unit, start_date: dt.date, weeks: int = 4, kind: str = PeriodKind.ROSTER,
-                  budgeted_hours: Decimal | None = None, max_on_call_in_a_row: int = 2) -> RosterPeriod:
+def create_period(
+    *,
+    actor,
+    unit: Unit,
+    start_date: dt.date,
+    weeks: int = 4,
+    kind: str = PeriodKind.ROSTER,
+    budgeted_hours: Decimal | None = None,
+    max_on_call_in_a_row: int = 2,
+) -> RosterPeriod:
     _manage(actor, unit)
     problems = []
     if not 1 <= weeks <= 12:
@@ -272,10 +373,21 @@ def create_period(*, actor, unit: Unit, start_date: dt.date, weeks: int = 4, kin
         problems.append(FieldProblem("start_date", f"{unit.code} already has this period"))
     if problems:
         raise InvalidInput(problems)
-    period = RosterPeriod.objects.create(unit=unit, start_date=start_date, weeks=weeks, kind=kind,
-                                         budgeted_hours=budgeted_hours, max_on_call_in_a_row=max_on_call_in_a_row)
-    record(action="scheduling.period_created", obj=period, unit_id=unit.pk, facility_id=unit.facility_id,
-           summary=f"{period} created")
+    period = RosterPeriod.objects.create(
+        unit=unit,
+        start_date=start_date,
+        weeks=weeks,
+        kind=kind,
+        budgeted_hours=budgeted_hours,
+        max_on_call_in_a_row=max_on_call_in_a_row,
+    )
+    record(
+        action="scheduling.period_created",
+        obj=period,
+        unit_id=unit.pk,
+        facility_id=unit.facility_id,
+        summary=f"{period} created",
+    )
     return period
 
 
@@ -284,14 +396,28 @@ def start_solve(*, actor, period: RosterPeriod, time_limit: float = 30.0) -> Run
     must be committed before a worker in another process picks the task up."""
     _manage(actor, period.unit)
     if period.published:
-        raise InvalidInput([FieldProblem("period", "a published roster is locked; mark an absence and repair instead")])
+        raise InvalidInput(
+            [FieldProblem("period", "a published roster is locked; mark an absence and repair instead")]
+        )
     if not pb.period_shift_types(period):
-        raise InvalidInput([FieldProblem("shift_types", f"{period.unit.code} has no shift types for this roster yet")])
-    run = runs.start_run(kind="roster.solve", title=f"Generate {period}", actor=actor,
-                         facility_id=period.unit.facility_id, unit_id=period.unit_id)
+        raise InvalidInput(
+            [FieldProblem("shift_types", f"{period.unit.code} has no shift types for this roster yet")]
+        )
+    run = runs.start_run(
+        kind="roster.solve",
+        title=f"Generate {period}",
+        actor=actor,
+        facility_id=period.unit.facility_id,
+        unit_id=period.unit_id,
+    )
     RosterPeriod.objects.filter(pk=period.pk).update(last_run=run)
-    record(action="scheduling.solve_started", obj=period, summary=f"Roster generation started for {period}",
-           unit_id=period.unit_id, facility_id=period.unit.facility_id)
+    record(
+        action="scheduling.solve_started",
+        obj=period,
+        summary=f"Roster generation started for {period}",
+        unit_id=period.unit_id,
+        facility_id=period.unit.facility_id,
+    )
     from carehelm.scheduling.tasks import solve_roster
 
     result = solve_roster.enqueue(run_id=run.pk, period_id=period.pk, time_limit=float(time_limit))
@@ -317,15 +443,23 @@ def save_solution(*, period: RosterPeriod, outcome: SolveOutcome, actor=None) ->
     new = []
     for person, date, shift in pb.rows_from_roster(built, outcome.roster):
         if (person.pk, date) not in kept:
-            new.append(Assignment(period=period, staff=person, date=date, shift_type=shift,
-                                  source=AssignmentSource.SOLVER))
+            new.append(
+                Assignment(
+                    period=period, staff=person, date=date, shift_type=shift, source=AssignmentSource.SOLVER
+                )
+            )
     Assignment.objects.bulk_create(new)
     period.penalty = outcome.objective
     period.lower_bound = outcome.lower_bound
     period.save(update_fields=["penalty", "lower_bound"])
-    record(action="scheduling.roster_generated", obj=period, actor=actor,
-           unit_id=period.unit_id, facility_id=period.unit.facility_id,
-           summary=f"{period}: {len(new)} shifts generated, penalty {outcome.objective} ({outcome.status})")
+    record(
+        action="scheduling.roster_generated",
+        obj=period,
+        actor=actor,
+        unit_id=period.unit_id,
+        facility_id=period.unit.facility_id,
+        summary=f"{period}: {len(new)} shifts generated, penalty {outcome.objective} ({outcome.status})",
+    )
     return len(new)
 
 
@@ -344,7 +478,9 @@ def _new_breaches(built: pb.Built, before: Roster, after: Roster, keys: set[str]
     return [b for b in breaches(built, after, staff=keys, by_hand=True) if b.identity not in old]
 
 
-def check_change(built: pb.Built, roster: Roster, changes: list[tuple[str, dt.date, str | None]]) -> tuple[Roster, list[Breach], int, int]:
+def check_change(
+    built: pb.Built, roster: Roster, changes: list[tuple[str, dt.date, str | None]]
+) -> tuple[Roster, list[Breach], int, int]:
     """Apply (staff key, date, shift code or None) changes to a copy of ``roster`` and check them."""
     after = {k: list(v) for k, v in roster.items()}
     for key, date, code in changes:
@@ -357,23 +493,33 @@ def check_change(built: pb.Built, roster: Roster, changes: list[tuple[str, dt.da
 
 
 @transaction.atomic
-def change_assignment(*, actor, period: RosterPeriod, staff: Staff, date: dt.date,
-                      shift_type: ShiftType | None) -> ChangeResult:
+def change_assignment(
+    *, actor, period: RosterPeriod, staff: Staff, date: dt.date, shift_type: ShiftType | None
+) -> ChangeResult:
     """Set one cell of a draft roster by hand; refused with the reason if it breaks a hard rule."""
     _manage(actor, period.unit)
     if period.published:
-        raise _refuse(["the roster is published and locked; use a swap or mark an absence"],
-                      "The change cannot be made.", "period")
+        raise _refuse(
+            ["the roster is published and locked; use a swap or mark an absence"],
+            "The change cannot be made.",
+            "period",
+        )
     if not period.start_date <= date <= period.end_date:
         raise _refuse([f"{date} is outside the period"], "The change cannot be made.", "date")
     built = pb.build(period)
     key = str(staff.pk)
     if key not in built.staff:
-        raise _refuse([f"{staff} is not on the {period.unit.code} roster"], "The change cannot be made.", "staff")
+        raise _refuse(
+            [f"{staff} is not on the {period.unit.code} roster"], "The change cannot be made.", "staff"
+        )
     if shift_type is not None and shift_type.code not in built.shifts:
-        raise _refuse([f"{shift_type} is not a shift of this roster"], "The change cannot be made.", "shift_type")
+        raise _refuse(
+            [f"{shift_type} is not a shift of this roster"], "The change cannot be made.", "shift_type"
+        )
     roster = current_roster(built)
-    _, found, before, after = check_change(built, roster, [(key, date, shift_type.code if shift_type else None)])
+    _, found, before, after = check_change(
+        built, roster, [(key, date, shift_type.code if shift_type else None)]
+    )
     if found:
         raise _refuse([b.message for b in found], "The change breaks a hard rule; nothing was saved.")
     existing = Assignment.objects.filter(period=period, staff=staff, date=date).first()
@@ -385,14 +531,25 @@ def change_assignment(*, actor, period: RosterPeriod, staff: Staff, date: dt.dat
         existing.shift_type, existing.pinned, existing.source = shift_type, True, AssignmentSource.MANUAL
         existing.save()
     else:
-        Assignment.objects.create(period=period, staff=staff, date=date, shift_type=shift_type, pinned=True,
-                                  source=AssignmentSource.MANUAL)
+        Assignment.objects.create(
+            period=period,
+            staff=staff,
+            date=date,
+            shift_type=shift_type,
+            pinned=True,
+            source=AssignmentSource.MANUAL,
+        )
     RosterPeriod.objects.filter(pk=period.pk).update(penalty=after)
     new = shift_type.code if shift_type else "off"
-    record(action="scheduling.assignment_changed", obj=period, unit_id=period.unit_id,
-           facility_id=period.unit.facility_id, staff_id=staff.pk,
-           summary=f"{staff} on {date:%a %d %b}: {old} → {new} (penalty {before} → {after})",
-           changes={"shift": [old, new], "penalty": [before, after]})
+    record(
+        action="scheduling.assignment_changed",
+        obj=period,
+        unit_id=period.unit_id,
+        facility_id=period.unit.facility_id,
+        staff_id=staff.pk,
+        summary=f"{staff} on {date:%a %d %b}: {old} → {new} (penalty {before} → {after})",
+        changes={"shift": [old, new], "penalty": [before, after]},
+    )
     return ChangeResult(before, after)
 
 
@@ -408,21 +565,41 @@ def publish(*, actor, period: RosterPeriod) -> RosterPeriod:
     period.published_by = actor if getattr(actor, "pk", None) else None
     period.save(update_fields=["status", "published_at", "published_by"])
     period.assignments.update(pinned=True)
-    record(action="scheduling.roster_published", obj=period, unit_id=period.unit_id,
-           facility_id=period.unit.facility_id, summary=f"{period} published")
+    record(
+        action="scheduling.roster_published",
+        obj=period,
+        unit_id=period.unit_id,
+        facility_id=period.unit.facility_id,
+        summary=f"{period} published",
+    )
     # The notification each person sees in their trail (and on "my shifts").
     for staff_id in period.assignments.values_list("staff_id", flat=True).distinct():
-        record(action="scheduling.shifts_published", object_type="scheduling.rosterperiod", object_id=str(period.pk),
-               staff_id=staff_id, unit_id=period.unit_id, facility_id=period.unit.facility_id,
-               summary=f"Your shifts for {period} are published")
+        record(
+            action="scheduling.shifts_published",
+            object_type="scheduling.rosterperiod",
+            object_id=str(period.pk),
+            staff_id=staff_id,
+            unit_id=period.unit_id,
+            facility_id=period.unit.facility_id,
+            summary=f"Your shifts for {period} are published",
+        )
     return period
 
 
 # --- self-service --------------------------------------------------------------------------
 
+
 @transaction.atomic
-def request_swap(*, actor, period: RosterPeriod, requester: Staff, requester_date: dt.date, colleague: Staff,
-                 colleague_date: dt.date | None = None, note: str = "") -> SwapRequest:
+def request_swap(
+    *,
+    actor,
+    period: RosterPeriod,
+    requester: Staff,
+    requester_date: dt.date,
+    colleague: Staff,
+    colleague_date: dt.date | None = None,
+    note: str = "",
+) -> SwapRequest:
     if not _acts_for(actor, requester):
         raise NotAllowed("you may only ask to swap your own shifts")
     problems = []
@@ -432,41 +609,70 @@ def request_swap(*, actor, period: RosterPeriod, requester: Staff, requester_dat
         problems.append(FieldProblem("colleague", "choose a colleague"))
     if not Assignment.objects.filter(period=period, staff=requester, date=requester_date).exists():
         problems.append(FieldProblem("requester_date", f"{requester} has no shift on {requester_date}"))
-    if colleague_date and not Assignment.objects.filter(period=period, staff=colleague, date=colleague_date).exists():
+    if (
+        colleague_date
+        and not Assignment.objects.filter(period=period, staff=colleague, date=colleague_date).exists()
+    ):
         problems.append(FieldProblem("colleague_date", f"{colleague} has no shift on {colleague_date}"))
     if colleague.home_unit_id != period.unit_id:
         problems.append(FieldProblem("colleague", f"{colleague} is not on the {period.unit.code} roster"))
     if problems:
         raise InvalidInput(problems)
-    swap = SwapRequest.objects.create(period=period, requester=requester, requester_date=requester_date,
-                                      colleague=colleague, colleague_date=colleague_date, note=note)
-    record(action="scheduling.swap_requested", obj=period, staff_id=requester.pk, unit_id=period.unit_id,
-           facility_id=period.unit.facility_id, summary=f"{swap} requested")
+    swap = SwapRequest.objects.create(
+        period=period,
+        requester=requester,
+        requester_date=requester_date,
+        colleague=colleague,
+        colleague_date=colleague_date,
+        note=note,
+    )
+    record(
+        action="scheduling.swap_requested",
+        obj=period,
+        staff_id=requester.pk,
+        unit_id=period.unit_id,
+        facility_id=period.unit.facility_id,
+        summary=f"{swap} requested",
+    )
     return swap
 
 
 def swap_changes(swap: SwapRequest) -> list[tuple[Staff, dt.date, ShiftType | None]]:
     """The cells a swap changes: the requester's shift goes to the colleague; with ``colleague_date``
     the colleague's shift on that date comes back to the requester."""
+
     def shift_of(person, date):
-        row = Assignment.objects.filter(period=swap.period, staff=person, date=date).select_related("shift_type").first()
+        row = (
+            Assignment.objects.filter(period=swap.period, staff=person, date=date)
+            .select_related("shift_type")
+            .first()
+        )
         return row.shift_type if row else None
 
     mine = shift_of(swap.requester, swap.requester_date)
     if mine is None:
-        raise _refuse([f"{swap.requester} no longer has a shift on {swap.requester_date}"], "The swap cannot be made.")
+        raise _refuse(
+            [f"{swap.requester} no longer has a shift on {swap.requester_date}"], "The swap cannot be made."
+        )
     if swap.colleague_date == swap.requester_date:
         theirs = shift_of(swap.colleague, swap.requester_date)
         return [(swap.requester, swap.requester_date, theirs), (swap.colleague, swap.requester_date, mine)]
     if shift_of(swap.colleague, swap.requester_date) is not None:
-        raise _refuse([f"{swap.colleague} already works on {swap.requester_date}"], "The swap cannot be made.")
+        raise _refuse(
+            [f"{swap.colleague} already works on {swap.requester_date}"], "The swap cannot be made."
+        )
     cells = [(swap.requester, swap.requester_date, None), (swap.colleague, swap.requester_date, mine)]
     if swap.colleague_date:
         theirs = shift_of(swap.colleague, swap.colleague_date)
         if theirs is None:
-            raise _refuse([f"{swap.colleague} no longer has a shift on {swap.colleague_date}"], "The swap cannot be made.")
+            raise _refuse(
+                [f"{swap.colleague} no longer has a shift on {swap.colleague_date}"],
+                "The swap cannot be made.",
+            )
         if shift_of(swap.requester, swap.colleague_date) is not None:
-            raise _refuse([f"{swap.requester} already works on {swap.colleague_date}"], "The swap cannot be made.")
+            raise _refuse(
+                [f"{swap.requester} already works on {swap.colleague_date}"], "The swap cannot be made."
+            )
         cells += [(swap.colleague, swap.colleague_date, None), (swap.requester, swap.colleague_date, theirs)]
     return cells
 
@@ -475,8 +681,9 @@ def _apply_cells(period, cells, source) -> None:
     for person, date, shift in cells:
         Assignment.objects.filter(period=period, staff=person, date=date).delete()
         if shift is not None:
-            Assignment.objects.create(period=period, staff=person, date=date, shift_type=shift, pinned=True,
-                                      source=source)
+            Assignment.objects.create(
+                period=period, staff=person, date=date, shift_type=shift, pinned=True, source=source
+            )
 
 
 @transaction.atomic
@@ -485,7 +692,9 @@ def decide_swap(*, actor, swap: SwapRequest, approve: bool, reason: str = "") ->
     period = swap.period
     _manage(actor, period.unit)
     if swap.status != SwapStatus.PENDING:
-        raise _refuse([f"this swap was already {swap.get_status_display().lower()}"], "Nothing to decide.", "swap")
+        raise _refuse(
+            [f"this swap was already {swap.get_status_display().lower()}"], "Nothing to decide.", "swap"
+        )
     if approve:
         built = pb.build(period)
         roster = current_roster(built)
@@ -502,8 +711,14 @@ def decide_swap(*, actor, swap: SwapRequest, approve: bool, reason: str = "") ->
     swap.reason = reason[:300]
     swap.save()
     for person in (swap.requester, swap.colleague):
-        record(action=f"scheduling.swap_{swap.status}", obj=period, staff_id=person.pk, unit_id=period.unit_id,
-               facility_id=period.unit.facility_id, summary=f"{swap}: {swap.get_status_display().lower()}")
+        record(
+            action=f"scheduling.swap_{swap.status}",
+            obj=period,
+            staff_id=person.pk,
+            unit_id=period.unit_id,
+            facility_id=period.unit.facility_id,
+            summary=f"{swap}: {swap.get_status_display().lower()}",
+        )
     return swap
 
 
@@ -516,30 +731,55 @@ def rotate_feed(*, actor, staff: Staff) -> CalendarFeed:
     if not created:
         feed.token = new_feed_token()
         feed.save(update_fields=["token", "created_at"])
-    record(action="scheduling.feed_rotated" if not created else "scheduling.feed_created", obj=staff,
-           summary=f"Calendar feed {'renewed (old link revoked)' if not created else 'created'} for {staff}")
+    record(
+        action="scheduling.feed_rotated" if not created else "scheduling.feed_created",
+        obj=staff,
+        summary=f"Calendar feed {'renewed (old link revoked)' if not created else 'created'} for {staff}",
+    )
     return feed
 
 
 # --- absence and repair -----------------------------------------------------------------------
 
+
 @transaction.atomic
-def mark_absence(*, actor, period: RosterPeriod, staff: Staff, date_from: dt.date, date_to: dt.date | None = None,
-                 reason: str = "Sick") -> Absence:
+def mark_absence(
+    *,
+    actor,
+    period: RosterPeriod,
+    staff: Staff,
+    date_from: dt.date,
+    date_to: dt.date | None = None,
+    reason: str = "Sick",
+) -> Absence:
     """Record an absence; the person's shifts on those days become open shifts for repair."""
     _manage(actor, period.unit)
     date_to = date_to or date_from
     if date_to < date_from:
         raise InvalidInput([FieldProblem("date_to", "ends before it starts")])
-    rows = list(Assignment.objects.filter(period=period, staff=staff, date__gte=date_from, date__lte=date_to)
-                .select_related("shift_type"))
-    absence = Absence.objects.create(period=period, staff=staff, date_from=date_from, date_to=date_to, reason=reason,
-                                     open_shifts=[[a.date.isoformat(), a.shift_type.code] for a in rows])
+    rows = list(
+        Assignment.objects.filter(
+            period=period, staff=staff, date__gte=date_from, date__lte=date_to
+        ).select_related("shift_type")
+    )
+    absence = Absence.objects.create(
+        period=period,
+        staff=staff,
+        date_from=date_from,
+        date_to=date_to,
+        reason=reason,
+        open_shifts=[[a.date.isoformat(), a.shift_type.code] for a in rows],
+    )
     for a in rows:
         a.delete()
-    record(action="scheduling.absence_marked", obj=period, staff_id=staff.pk, unit_id=period.unit_id,
-           facility_id=period.unit.facility_id,
-           summary=f"{staff} absent {date_from}–{date_to} ({reason}); {len(rows)} shift(s) open")
+    record(
+        action="scheduling.absence_marked",
+        obj=period,
+        staff_id=staff.pk,
+        unit_id=period.unit_id,
+        facility_id=period.unit.facility_id,
+        summary=f"{staff} absent {date_from}–{date_to} ({reason}); {len(rows)} shift(s) open",
+    )
     return absence
 
 
@@ -594,8 +834,14 @@ def repair_options(*, period: RosterPeriod, absence: Absence, limit: int = 8) ->
             hours = _period_minutes(built, roster, key) / 60
             weekly_cap = float(built.templates[key].overtime_after_hours) * period.weeks
             overtime = hours + shift.paid_minutes / 60 > weekly_cap
-            candidates.append(Candidate(person, after - base, shift_cost(person, shift, date, overtime=overtime,
-                                                                         holidays=built.holidays), overtime))
+            candidates.append(
+                Candidate(
+                    person,
+                    after - base,
+                    shift_cost(person, shift, date, overtime=overtime, holidays=built.holidays),
+                    overtime,
+                )
+            )
         candidates.sort(key=lambda c: c.rank_key)
         out.append(OpenShift(date, shift, candidates[:limit], refused[:limit]))
         if candidates:
@@ -604,11 +850,15 @@ def repair_options(*, period: RosterPeriod, absence: Absence, limit: int = 8) ->
 
 
 def _period_minutes(built: pb.Built, roster: Roster, key: str) -> int:
-    return sum(built.shifts[c].paid_minutes for d, c in enumerate(roster[key]) if c and d >= built.history_days)
+    return sum(
+        built.shifts[c].paid_minutes for d, c in enumerate(roster[key]) if c and d >= built.history_days
+    )
 
 
 @transaction.atomic
-def apply_repair(*, actor, period: RosterPeriod, absence: Absence, choices: dict[tuple[dt.date, str], Staff]) -> int:
+def apply_repair(
+    *, actor, period: RosterPeriod, absence: Absence, choices: dict[tuple[dt.date, str], Staff]
+) -> int:
     """Put the chosen people on the open shifts, re-checking every hard rule with all choices applied."""
     _manage(actor, period.unit)
     built = pb.build(period)
@@ -617,7 +867,9 @@ def apply_repair(*, actor, period: RosterPeriod, absence: Absence, choices: dict
     changes = []
     for (date, code), person in choices.items():
         if (date, code) not in open_cells:
-            raise _refuse([f"{code} on {date} is not an open shift of this absence"], "The repair cannot be applied.")
+            raise _refuse(
+                [f"{code} on {date} is not an open shift of this absence"], "The repair cannot be applied."
+            )
         changes.append((str(person.pk), date, code))
     _, found, before, after = check_change(built, roster, changes)
     if found:
@@ -628,7 +880,12 @@ def apply_repair(*, actor, period: RosterPeriod, absence: Absence, choices: dict
     absence.save(update_fields=["repaired"])
     RosterPeriod.objects.filter(pk=period.pk).update(penalty=after)
     for person, date, shift in cells:
-        record(action="scheduling.repair_applied", obj=period, staff_id=person.pk, unit_id=period.unit_id,
-               facility_id=period.unit.facility_id,
-               summary=f"{person} takes {shift.code} on {date:%a %d %b} (cover for {absence.staff})")
+        record(
+            action="scheduling.repair_applied",
+            obj=period,
+            staff_id=person.pk,
+            unit_id=period.unit_id,
+            facility_id=period.unit.facility_id,
+            summary=f"{person} takes {shift.code} on {date:%a %d %b} (cover for {absence.staff})",
+        )
     return len(cells)

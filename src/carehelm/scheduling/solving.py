@@ -57,21 +57,33 @@ class SolveOutcome:
     stats: dict = field(default_factory=dict)
 
 
-def _run_slice(built: Built, budget: float, *, workers: int, seed: int, hint: Roster | None,
-               figures: LiveFigures, t0: float, tick: Callable[[LiveFigures], bool] | None) -> tuple[SolveResult | None, bool]:
+def _run_slice(
+    built: Built,
+    budget: float,
+    *,
+    workers: int,
+    seed: int,
+    hint: Roster | None,
+    figures: LiveFigures,
+    t0: float,
+    tick: Callable[[LiveFigures], bool] | None,
+) -> tuple[SolveResult | None, bool]:
     """One engine call in a thread; returns (result, stop_asked)."""
     box: dict = {}
 
     def progress(p: Progress) -> None:
-        figures.best_penalty = p.objective if figures.best_penalty is None else min(figures.best_penalty, p.objective)
+        figures.best_penalty = (
+            p.objective if figures.best_penalty is None else min(figures.best_penalty, p.objective)
+        )
         if p.lower_bound is not None:
             figures.bound = max(figures.bound or 0, p.lower_bound)
         figures.phase = p.phase
 
     def work() -> None:
         try:
-            box["result"] = solve(built.problem, time_limit=budget, workers=workers, seed=seed, hint=hint,
-                                  on_progress=progress)
+            box["result"] = solve(
+                built.problem, time_limit=budget, workers=workers, seed=seed, hint=hint, on_progress=progress
+            )
         except Exception as exc:  # noqa: BLE001 - re-raised in the calling thread below
             box["error"] = exc
 
@@ -122,14 +134,25 @@ def feasible_start(built: Built, *, time_limit: float, workers: int, seed: int) 
     everyone = len(problem.staff)
     slots = sorted({(c.day, c.shift_id) for c in problem.cover})
     safe = tuple(CoverRequirement(d, s, everyone, 1, 0) for d, s in slots)
-    start = solve(replace(problem, cover=safe, shift_on_requests=(), shift_off_requests=()),
-                  time_limit=time_limit, workers=workers, seed=seed)
+    start = solve(
+        replace(problem, cover=safe, shift_on_requests=(), shift_off_requests=()),
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+    )
     return start.roster
 
 
-def solve_built(built: Built, *, time_limit: float = 30.0, workers: int = 2, seed: int = 0,
-                hint: Roster | None = None, slice_seconds: float | None = None,
-                tick: Callable[[LiveFigures], bool] | None = None) -> SolveOutcome:
+def solve_built(
+    built: Built,
+    *,
+    time_limit: float = 30.0,
+    workers: int = 2,
+    seed: int = 0,
+    hint: Roster | None = None,
+    slice_seconds: float | None = None,
+    tick: Callable[[LiveFigures], bool] | None = None,
+) -> SolveOutcome:
     """Best roster for ``built`` within about ``time_limit`` seconds. ``tick(figures)`` is called about
     once a second with the live figures; returning True asks the solve to stop (cancel)."""
     t0 = time.monotonic()
@@ -163,15 +186,25 @@ def solve_built(built: Built, *, time_limit: float = 30.0, workers: int = 2, see
             remaining = 2.0
         budget = max(1.0, min(remaining, slice_seconds))
         figures.slices += 1
-        result, stop = _run_slice(current, budget, workers=workers, seed=seed + figures.slices, hint=hint,
-                                  figures=figures, t0=t0, tick=tick)
+        result, stop = _run_slice(
+            current,
+            budget,
+            workers=workers,
+            seed=seed + figures.slices,
+            hint=hint,
+            figures=figures,
+            t0=t0,
+            tick=tick,
+        )
         if result is None or result.roster is None:
             if stop:
                 cancelled = True
                 break
             if not relaxed:
                 relaxed = True
-                notes.append("The contracts' minimum hours could not all be met; they were treated as targets.")
+                notes.append(
+                    "The contracts' minimum hours could not all be met; they were treated as targets."
+                )
                 base = _without_minimum_hours(base)
                 current = base.with_cuts(forbidden)
                 hint = feasible_start(base, time_limit=2.0, workers=workers, seed=seed)
@@ -199,12 +232,15 @@ def solve_built(built: Built, *, time_limit: float = 30.0, workers: int = 2, see
             break
     elapsed = time.monotonic() - t0
     if best_roster is None:
-        return SolveOutcome("cancelled" if cancelled else "infeasible", None, None, None, built, notes=notes,
-                            elapsed=elapsed)
+        return SolveOutcome(
+            "cancelled" if cancelled else "infeasible", None, None, None, built, notes=notes, elapsed=elapsed
+        )
     if best_key[0]:
         best_roster, dropped = _drop_breaching_shifts(base, best_roster)
-        notes.append(f"Time ran out before every night-block rule held; {dropped} shift(s) that broke one were left "
-                     "open instead (see unmet demand).")
+        notes.append(
+            f"Time ran out before every night-block rule held; {dropped} shift(s) that broke one were left "
+            "open instead (see unmet demand)."
+        )
     found = breaches(base, best_roster)
     objective = evaluate(base.problem, best_roster).objective
     # The engine's bound is a bound for the problem without cuts; with cuts its bound can exceed ours.

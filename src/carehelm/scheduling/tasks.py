@@ -27,9 +27,13 @@ def generate(run_id: int, period_id: int, time_limit: float, workers: int = 2) -
     runs.report(run_id, progress=0.02, message="Reading demand, rules, requests and credentials…")
     built = pb.build(period)
     hint = services.current_roster(built)
-    hint = hint if any(c for row in hint.values() for c in row[built.history_days:]) else None
-    runs.report(run_id, progress=0.05, message=f"Solving: {len(built.staff)} staff × {len(period.days)} days",
-                detail={"staff": len(built.staff), "days": len(period.days)})
+    hint = hint if any(c for row in hint.values() for c in row[built.history_days :]) else None
+    runs.report(
+        run_id,
+        progress=0.05,
+        message=f"Solving: {len(built.staff)} staff × {len(period.days)} days",
+        detail={"staff": len(built.staff), "days": len(period.days)},
+    )
 
     def tick(figures) -> bool:
         Run.objects.filter(pk=run_id).update(

@@ -61,10 +61,17 @@ def roster_list(request):
     periods = list(selectors.periods_for(request.user)[:200])
     units = selectors.managed_units(request.user)
     form = PeriodForm(units=units, initial={"start_date": _next_monday(), "weeks": 4})
-    return render(request, "scheduling/roster_list.html", {
-        "periods": periods, "form": form, "units": units, "can_create": units.exists(),
-        "own": selectors.own_staff(request.user),
-    })
+    return render(
+        request,
+        "scheduling/roster_list.html",
+        {
+            "periods": periods,
+            "form": form,
+            "units": units,
+            "can_create": units.exists(),
+            "own": selectors.own_staff(request.user),
+        },
+    )
 
 
 def _next_monday(today: dt.date | None = None) -> dt.date:
@@ -76,14 +83,20 @@ def _next_monday(today: dt.date | None = None) -> dt.date:
 def period_create(request):
     form = PeriodForm(request.POST, units=selectors.managed_units(request.user))
     if not form.is_valid():
-        messages.error(request, "The period is not valid: " + "; ".join(
-            f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(
+            request,
+            "The period is not valid: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+        )
         return redirect("roster-list")
     try:
-        period = services.create_period(actor=request.user, unit=form.cleaned_data["unit"],
-                                        start_date=form.cleaned_data["start_date"], weeks=form.cleaned_data["weeks"],
-                                        kind=form.cleaned_data["kind"],
-                                        budgeted_hours=form.cleaned_data["budgeted_hours"])
+        period = services.create_period(
+            actor=request.user,
+            unit=form.cleaned_data["unit"],
+            start_date=form.cleaned_data["start_date"],
+            weeks=form.cleaned_data["weeks"],
+            kind=form.cleaned_data["kind"],
+            budgeted_hours=form.cleaned_data["budgeted_hours"],
+        )
     except InvalidInput as exc:
         _problems(request, exc)
         return redirect("roster-list")
@@ -99,13 +112,22 @@ def roster_grid(request, period_id: int):
     run = period.last_run
     from carehelm.scheduling.explain import expiring_credentials
 
-    return render(request, "scheduling/roster_grid.html", {
-        "period": period, "grid": grid, "run": run, "can_manage": selectors.may_manage(request.user, period),
-        "swaps": selectors.pending_swaps(period), "absences": selectors.open_absences(period),
-        "warnings": expiring_credentials(built), "shifts": list(built.shifts.values()),
-        "staff_choices": list(built.staff.values()),
-        "last_result": run.result if run and run.finished else None,
-    })
+    return render(
+        request,
+        "scheduling/roster_grid.html",
+        {
+            "period": period,
+            "grid": grid,
+            "run": run,
+            "can_manage": selectors.may_manage(request.user, period),
+            "swaps": selectors.pending_swaps(period),
+            "absences": selectors.open_absences(period),
+            "warnings": expiring_credentials(built),
+            "shifts": list(built.shifts.values()),
+            "staff_choices": list(built.staff.values()),
+            "last_result": run.result if run and run.finished else None,
+        },
+    )
 
 
 @require_POST
@@ -128,8 +150,11 @@ def solve_status(request, period_id: int):
     run = period.last_run
     if run is None:
         raise Http404("no generation for this roster yet")
-    response = render(request, "scheduling/_solve_status.html", {"period": period, "run": run,
-                                                                  "can_manage": selectors.may_manage(request.user, period)})
+    response = render(
+        request,
+        "scheduling/_solve_status.html",
+        {"period": period, "run": run, "can_manage": selectors.may_manage(request.user, period)},
+    )
     if run.finished and request.htmx:
         response["HX-Refresh"] = "true"
     return response
@@ -141,7 +166,9 @@ def solve_cancel(request, period_id: int):
     run = get_object_or_404(Run.objects.restrict(request.user, "manage"), pk=period.last_run_id)
     runs.request_cancel(actor=request.user, run=run)
     if request.htmx:
-        return render(request, "scheduling/_solve_status.html", {"period": period, "run": run, "can_manage": True})
+        return render(
+            request, "scheduling/_solve_status.html", {"period": period, "run": run, "can_manage": True}
+        )
     return redirect("roster-grid", period.pk)
 
 
@@ -160,10 +187,22 @@ def roster_change(request, period_id: int):
             outcome = {"ok": False, "problems": ["unknown staff member or shift"]}
         else:
             try:
-                result = services.change_assignment(actor=request.user, period=period, staff=staff,
-                                                    date=form.cleaned_data["date"], shift_type=shift)
-                outcome = {"ok": True, "staff": staff, "date": form.cleaned_data["date"], "code": code or "off",
-                           "before": result.penalty_before, "after": result.penalty_after, "delta": result.delta}
+                result = services.change_assignment(
+                    actor=request.user,
+                    period=period,
+                    staff=staff,
+                    date=form.cleaned_data["date"],
+                    shift_type=shift,
+                )
+                outcome = {
+                    "ok": True,
+                    "staff": staff,
+                    "date": form.cleaned_data["date"],
+                    "code": code or "off",
+                    "before": result.penalty_before,
+                    "after": result.penalty_after,
+                    "delta": result.delta,
+                }
             except InvalidInput as exc:
                 outcome = {"ok": False, "title": exc.title, "problems": [p.message for p in exc.problems]}
     if request.htmx:
@@ -172,7 +211,9 @@ def roster_change(request, period_id: int):
             response["HX-Trigger"] = "roster-changed"
         return response
     if outcome.get("ok"):
-        messages.success(request, f"Changed: penalty {outcome['before']} → {outcome['after']} ({outcome['delta']:+d}).")
+        messages.success(
+            request, f"Changed: penalty {outcome['before']} → {outcome['after']} ({outcome['delta']:+d})."
+        )
     else:
         messages.error(request, " ".join([outcome.get("title", "")] + outcome.get("problems", [])))
     return redirect("roster-grid", period.pk)
@@ -182,8 +223,15 @@ def grid_fragment(request, period_id: int):
     period = selectors.period_for(request.user, period_id)
     if not selectors.may_see_grid(request.user, period):
         raise PermissionDenied
-    return render(request, "scheduling/_grid.html", {"period": period, "grid": selectors.roster_grid(period),
-                                                      "can_manage": selectors.may_manage(request.user, period)})
+    return render(
+        request,
+        "scheduling/_grid.html",
+        {
+            "period": period,
+            "grid": selectors.roster_grid(period),
+            "can_manage": selectors.may_manage(request.user, period),
+        },
+    )
 
 
 @require_POST
@@ -204,10 +252,15 @@ def roster_explain(request, period_id: int):
     explanation = explain(period)
     from carehelm.scheduling.charts import fairness_distribution
 
-    return render(request, "scheduling/explain.html", {
-        "period": period, "x": explanation,
-        "fairness_spec": fairness_distribution(explanation.fairness["distribution"]),
-    })
+    return render(
+        request,
+        "scheduling/explain.html",
+        {
+            "period": period,
+            "x": explanation,
+            "fairness_spec": fairness_distribution(explanation.fairness["distribution"]),
+        },
+    )
 
 
 def roster_csv(request, period_id: int):
@@ -216,12 +269,17 @@ def roster_csv(request, period_id: int):
         raise PermissionDenied
     grid = selectors.roster_grid(period)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="roster-{period.unit.code}-{period.start_date}.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="roster-{period.unit.code}-{period.start_date}.csv"'
+    )
     writer = csv.writer(response)
     writer.writerow(["employee_number", "name", "job_role"] + [d.isoformat() for d in grid.days] + ["hours"])
     for row in grid.rows:
-        writer.writerow([row.staff.employee_number, row.staff.full_name, row.staff.job_role.code]
-                        + [c.code for c in row.cells] + [row.hours])
+        writer.writerow(
+            [row.staff.employee_number, row.staff.full_name, row.staff.job_role.code]
+            + [c.code for c in row.cells]
+            + [row.hours]
+        )
     return response
 
 
@@ -229,7 +287,9 @@ def roster_print(request, period_id: int):
     period = selectors.period_for(request.user, period_id)
     if not selectors.may_see_grid(request.user, period):
         raise PermissionDenied
-    return render(request, "scheduling/roster_print.html", {"period": period, "grid": selectors.roster_grid(period)})
+    return render(
+        request, "scheduling/roster_print.html", {"period": period, "grid": selectors.roster_grid(period)}
+    )
 
 
 @require_POST
@@ -241,9 +301,14 @@ def absence_mark(request, period_id: int):
         return redirect("roster-grid", period.pk)
     staff = get_object_or_404(Staff.objects.restrict(request.user, "view"), pk=form.cleaned_data["staff"])
     try:
-        absence = services.mark_absence(actor=request.user, period=period, staff=staff,
-                                        date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"],
-                                        reason=form.cleaned_data["reason"])
+        absence = services.mark_absence(
+            actor=request.user,
+            period=period,
+            staff=staff,
+            date_from=form.cleaned_data["date_from"],
+            date_to=form.cleaned_data["date_to"],
+            reason=form.cleaned_data["reason"],
+        )
     except InvalidInput as exc:
         _problems(request, exc)
         return redirect("roster-grid", period.pk)
@@ -270,7 +335,9 @@ def roster_repair(request, period_id: int, absence_id: int):
             return redirect("roster-grid", period.pk)
         except InvalidInput as exc:
             _problems(request, exc)
-    return render(request, "scheduling/repair.html", {"period": period, "absence": absence, "options": options})
+    return render(
+        request, "scheduling/repair.html", {"period": period, "absence": absence, "options": options}
+    )
 
 
 @require_POST
@@ -279,7 +346,9 @@ def swap_decide(request, period_id: int, swap_id: int):
     swap = get_object_or_404(SwapRequest, pk=swap_id, period=period)
     approve = request.POST.get("decision") == "approve"
     try:
-        services.decide_swap(actor=request.user, swap=swap, approve=approve, reason=request.POST.get("reason", ""))
+        services.decide_swap(
+            actor=request.user, swap=swap, approve=approve, reason=request.POST.get("reason", "")
+        )
         messages.success(request, f"Swap {'approved' if approve else 'rejected'}.")
     except InvalidInput as exc:
         _problems(request, exc)
@@ -297,18 +366,34 @@ def unit_setup(request, unit_id: int):
         except InvalidInput as exc:
             _problems(request, exc)
         return redirect("unit-setup", unit.pk)
-    demand = {(d.shift_type_id, d.weekday): d for d in Demand.objects.filter(unit=unit, date__isnull=True, skill__isnull=True)}
+    demand = {
+        (d.shift_type_id, d.weekday): d
+        for d in Demand.objects.filter(unit=unit, date__isnull=True, skill__isnull=True)
+    }
     matrix = [(s, [(i, demand.get((s.pk, i))) for i in range(7)]) for s in shifts]
-    return render(request, "scheduling/unit_setup.html", {
-        "unit": unit, "shifts": shifts, "matrix": matrix, "weekdays": WEEKDAYS,
-        "shift_form": ShiftTypeForm(), "census_form": CensusForm(), "ratio": services.ratio_for(unit),
-        "templates": ContractTemplate.objects.all(),
-        "contracts": StaffContract.objects.filter(staff__home_unit=unit).select_related("staff", "template"),
-        "requests": StaffRequest.objects.filter(staff__home_unit=unit).select_related("staff", "shift_type")
-        .order_by("status", "-date_from")[:100],
-        "overrides": Demand.objects.filter(unit=unit, date__isnull=False).select_related("shift_type")
-        .order_by("date")[:60],
-    })
+    return render(
+        request,
+        "scheduling/unit_setup.html",
+        {
+            "unit": unit,
+            "shifts": shifts,
+            "matrix": matrix,
+            "weekdays": WEEKDAYS,
+            "shift_form": ShiftTypeForm(),
+            "census_form": CensusForm(),
+            "ratio": services.ratio_for(unit),
+            "templates": ContractTemplate.objects.all(),
+            "contracts": StaffContract.objects.filter(staff__home_unit=unit).select_related(
+                "staff", "template"
+            ),
+            "requests": StaffRequest.objects.filter(staff__home_unit=unit)
+            .select_related("staff", "shift_type")
+            .order_by("status", "-date_from")[:100],
+            "overrides": Demand.objects.filter(unit=unit, date__isnull=False)
+            .select_related("shift_type")
+            .order_by("date")[:60],
+        },
+    )
 
 
 def _setup_post(request, unit: Unit, shifts, action: str) -> None:
@@ -316,12 +401,24 @@ def _setup_post(request, unit: Unit, shifts, action: str) -> None:
     if action == "shift":
         form = ShiftTypeForm(request.POST)
         if not form.is_valid():
-            raise InvalidInput([], title="The shift type is not valid: " + "; ".join(
-                f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+            raise InvalidInput(
+                [],
+                title="The shift type is not valid: "
+                + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            )
         d = form.cleaned_data
-        services.save_shift_type(actor=user, unit=unit, code=d["code"], name=d["name"], start=d["start"], end=d["end"],
-                                 paid_minutes=d["paid_minutes"], on_call=d["on_call"], colour=d["colour"],
-                                 skills=[s.strip() for s in d["skills"].split(",") if s.strip()])
+        services.save_shift_type(
+            actor=user,
+            unit=unit,
+            code=d["code"],
+            name=d["name"],
+            start=d["start"],
+            end=d["end"],
+            paid_minutes=d["paid_minutes"],
+            on_call=d["on_call"],
+            colour=d["colour"],
+            skills=[s.strip() for s in d["skills"].split(",") if s.strip()],
+        )
         messages.success(request, f"Shift type {d['code']} saved.")
     elif action == "demand":
         n = 0
@@ -333,7 +430,9 @@ def _setup_post(request, unit: Unit, shifts, action: str) -> None:
                 try:
                     lo_n, hi_n = int(lo or 0), int(hi or lo or 0)
                 except ValueError:
-                    raise InvalidInput([], title=f"{s.code} {WEEKDAYS[i]}: minimum and target must be whole numbers") from None
+                    raise InvalidInput(
+                        [], title=f"{s.code} {WEEKDAYS[i]}: minimum and target must be whole numbers"
+                    ) from None
                 services.set_demand(actor=user, shift_type=s, weekday=i, minimum=lo_n, target=max(lo_n, hi_n))
                 n += 1
         messages.success(request, f"Demand saved ({n} cells).")
@@ -346,8 +445,9 @@ def _setup_post(request, unit: Unit, shifts, action: str) -> None:
         while day <= d["date_to"]:
             services.set_census(actor=user, unit=unit, date=day, expected_census=d["expected_census"])
             day += dt.timedelta(days=1)
-        n = services.apply_census_demand(actor=user, unit=unit, date_from=d["date_from"], date_to=d["date_to"],
-                                         ratio=d["ratio"])
+        n = services.apply_census_demand(
+            actor=user, unit=unit, date_from=d["date_from"], date_to=d["date_to"], ratio=d["ratio"]
+        )
         messages.success(request, f"Census-driven demand set on {n} shift-days.")
     elif action == "decide":
         row = get_object_or_404(StaffRequest, pk=request.POST.get("request"), staff__home_unit=unit)
@@ -377,16 +477,29 @@ def my_shifts(request):
     today = timezone.localdate()
     shifts = list(selectors.my_assignments(request.user, since=today - dt.timedelta(days=7)))
     feed = CalendarFeed.objects.filter(staff=person).first()
-    colleagues = Staff.objects.filter(home_unit=person.home_unit, active=True).exclude(pk=person.pk).order_by("last_name")
-    return render(request, "scheduling/my_shifts.html", {
-        "person": person, "shifts": shifts, "feed": feed,
-        "feed_url": request.build_absolute_uri(f"/feeds/roster/{feed.token}.ics") if feed else "",
-        "requests": StaffRequest.objects.filter(staff=person).select_related("shift_type").order_by("-date_from")[:50],
-        "swaps": SwapRequest.objects.filter(requester=person).select_related("colleague")[:20],
-        "request_form": RequestForm(), "colleagues": colleagues,
-        "shift_types": ShiftType.objects.filter(unit=person.home_unit, active=True),
-        "today": today,
-    })
+    colleagues = (
+        Staff.objects.filter(home_unit=person.home_unit, active=True)
+        .exclude(pk=person.pk)
+        .order_by("last_name")
+    )
+    return render(
+        request,
+        "scheduling/my_shifts.html",
+        {
+            "person": person,
+            "shifts": shifts,
+            "feed": feed,
+            "feed_url": request.build_absolute_uri(f"/feeds/roster/{feed.token}.ics") if feed else "",
+            "requests": StaffRequest.objects.filter(staff=person)
+            .select_related("shift_type")
+            .order_by("-date_from")[:50],
+            "swaps": SwapRequest.objects.filter(requester=person).select_related("colleague")[:20],
+            "request_form": RequestForm(),
+            "colleagues": colleagues,
+            "shift_types": ShiftType.objects.filter(unit=person.home_unit, active=True),
+            "today": today,
+        },
+    )
 
 
 def _my_post(request, person: Staff) -> None:
@@ -397,15 +510,30 @@ def _my_post(request, person: Staff) -> None:
     elif action == "request":
         form = RequestForm(request.POST)
         if not form.is_valid():
-            raise InvalidInput([], title="The request is not valid: " + "; ".join(
-                f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+            raise InvalidInput(
+                [],
+                title="The request is not valid: "
+                + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            )
         d = form.cleaned_data
-        shift = ShiftType.objects.filter(unit=person.home_unit, code=d["shift"]).first() if d["shift"] else None
-        services.create_request(actor=request.user, staff=person, kind=d["kind"], date_from=d["date_from"],
-                                date_to=d["date_to"], shift_type=shift, weekday=d["weekday"], priority=d["priority"],
-                                note=d["note"])
-        messages.success(request, "Request saved." + (" Leave waits for your manager's approval."
-                                                      if d["kind"] == "leave" else ""))
+        shift = (
+            ShiftType.objects.filter(unit=person.home_unit, code=d["shift"]).first() if d["shift"] else None
+        )
+        services.create_request(
+            actor=request.user,
+            staff=person,
+            kind=d["kind"],
+            date_from=d["date_from"],
+            date_to=d["date_to"],
+            shift_type=shift,
+            weekday=d["weekday"],
+            priority=d["priority"],
+            note=d["note"],
+        )
+        messages.success(
+            request,
+            "Request saved." + (" Leave waits for your manager's approval." if d["kind"] == "leave" else ""),
+        )
     elif action == "swap":
         form = SwapForm(request.POST)
         if not form.is_valid():
@@ -413,8 +541,15 @@ def _my_post(request, person: Staff) -> None:
         d = form.cleaned_data
         period = selectors.period_for(request.user, d["period"])
         colleague = get_object_or_404(Staff, pk=d["colleague"], home_unit=person.home_unit)
-        services.request_swap(actor=request.user, period=period, requester=person, requester_date=d["requester_date"],
-                              colleague=colleague, colleague_date=d["colleague_date"], note=d["note"])
+        services.request_swap(
+            actor=request.user,
+            period=period,
+            requester=person,
+            requester_date=d["requester_date"],
+            colleague=colleague,
+            colleague_date=d["colleague_date"],
+            note=d["note"],
+        )
         messages.success(request, "Swap requested; your manager will decide.")
 
 
@@ -434,5 +569,6 @@ def unit_setup_index(request):
     units = selectors.managed_units(request.user)
     if units.count() == 1:
         return redirect("unit-setup", units.first().pk)
-    return render(request, "scheduling/setup_index.html", {"units": units, "kinds": json.dumps(PeriodKind.values)})
-
+    return render(
+        request, "scheduling/setup_index.html", {"units": units, "kinds": json.dumps(PeriodKind.values)}
+    )

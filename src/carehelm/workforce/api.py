@@ -1,6 +1,5 @@
 """Workforce API: job roles, credential types, staff and their credentials."""
 
-
 import datetime as dt
 from decimal import Decimal
 

@@ -9,18 +9,19 @@ Public API::
 
 ``rows`` is a pandas DataFrame of tidy rows: grain, period, facility, unit (None at facility
 level), kpi, numerator, denominator, value. ``KPI_DEFINITIONS[name]`` is the written definition
-(numerator, denominator, exclusions, source fields, unit of measure) shown by the product; the
-module docstring of :mod:`.definitions` states the shared conventions (midnight census,
-readmission rules, ED times). Inputs may be DataFrames, Arrow tables or Parquet/CSV paths; bad
+(numerator, denominator, exclusions, source fields, unit of measure) shown by the product;
+``KPI_CONVENTIONS`` is the text of the shared conventions (midnight census, readmission rules,
+ED times). Inputs may be DataFrames, Arrow tables or Parquet/CSV paths; bad
 input raises :class:`KpiInputError` naming the source, row and field.
 """
 
-from .definitions import KPI_DEFINITIONS, KpiDefinition
+from .definitions import KPI_CONVENTIONS, KPI_DEFINITIONS, KpiDefinition
 from .engine import GRAINS, LEVELS, RESULT_COLUMNS, compute_kpis
 from .sources import KpiInputError
 
 __all__ = [
     "GRAINS",
+    "KPI_CONVENTIONS",
     "KPI_DEFINITIONS",
     "LEVELS",
     "RESULT_COLUMNS",

@@ -57,6 +57,9 @@ DISPOSITIONS_TRANSFER_ACUTE = ("transfer_acute", "02")
 DISPOSITIONS_LEFT_AMA = ("left_ama", "ama", "07")
 INDEX_EXCLUDED_DISPOSITIONS = DISPOSITIONS_DIED + DISPOSITIONS_TRANSFER_ACUTE + DISPOSITIONS_LEFT_AMA
 
+# The shared conventions above, for the product to show next to the definitions.
+KPI_CONVENTIONS = __doc__ or ""
+
 ENCOUNTER_CLASSES = ("inpatient", "emergency", "outpatient", "observation")
 BEDDED_CLASSES = ("inpatient", "observation")
 READMISSION_WINDOW_DAYS = 30

@@ -125,7 +125,7 @@ class _Search:
             ends.pop()  # a longer last chunk has room to land the totals inside their window
         ends.append(idx.H)
         grid: Grid = [[OFF] * idx.H for _ in range(idx.E)]
-        per_person = max(0.05, min(1.0, 0.2 * self.clock.limit / max(1, idx.E * len(ends))))
+        per_person = max(0.2, min(1.0, 0.2 * self.clock.limit / max(1, idx.E * len(ends))))
         lo = 0
         slack = max(s.paid for s in self.problem.shift_types)
         for end in ends:
@@ -390,12 +390,12 @@ def _prefix_problem(problem: Problem, end: int) -> Problem:
         frac = min(1.0, frac)
         contract = replace(
             c,
-            min_paid_minutes=max(0, int(c.min_paid_minutes * frac) - slack),
-            max_paid_minutes=None if c.max_paid_minutes is None else int(c.max_paid_minutes * frac) + slack,
+            min_paid_minutes=max(0, int(c.min_paid_minutes * frac) - slack // 2),
+            max_paid_minutes=None if c.max_paid_minutes is None else int(c.max_paid_minutes * frac) + slack // 2,
             max_shifts_per_type={
                 s: min(n, math.ceil(n * frac) + 1) for s, n in c.max_shifts_per_type.items()
             },
-            max_weekends=None if c.max_weekends is None else min(c.max_weekends, math.ceil(c.max_weekends * frac) + 1),
+            max_weekends=None if c.max_weekends is None else min(c.max_weekends, math.ceil(c.max_weekends * frac)),
         )
         staff.append(replace(p, contract=contract, days_off=frozenset(d for d in p.days_off if d < end)))
     return replace(
