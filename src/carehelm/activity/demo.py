@@ -9,7 +9,7 @@ written to ``<data dir>/demo-adt-feed.hl7``: ``carehelm adt replay var/demo-adt-
 in real time and the bed board moves.
 
 The simulation's four-ward medical service is one pooled ward whose beds are the demo's medical
-wards (MS3, MS4, MS6, Oncology): the model queues a patient on one ward, so several small wards
+wards (MS3, MS4, MS6, Oncology, and the short-stay unit as overflow): the model queues a patient on one ward, so several small wards
 would each queue apart while another has a free bed. Lengths of stay are the engine's defaults;
 arrivals are the engine's defaults times 0.85, because the demo hospital has fewer ICU and surgical
 beds than the engine's reference hospital. ``scale`` shrinks the hospital (the foundation scales
@@ -41,7 +41,7 @@ UNIT_MAP: dict[str, tuple[str, ...]] = {
     "ED": ("ED",),
     "ICU": ("ICU",),
     "STEPDOWN": ("SDU",),
-    "MEDA": ("MS3", "MS4", "MS6", "ONC"),
+    "MEDA": ("MS3", "MS4", "MS6", "ONC", "OBS"),
     "SURG": ("MS5",),
     "MATERNITY": ("MAT",),
     "PAEDS": ("PAED",),
@@ -271,10 +271,36 @@ def _in_house_course(in_house, true_discharge, stays, units, beds, encounter_ids
             else:
                 guess = leaving.to_pydatetime()
             updates.append((enc_id, timezone.make_aware(guess.replace(hour=11, minute=0, second=0), zone)))
+    _pending_admits(result, units, places, clock, messages, pendings)
     AdtMessage.objects.bulk_create(messages, batch_size=2000)
     PendingMove.objects.bulk_create(pendings)
     for enc_id, expected in updates:
         Encounter.objects.filter(pk=enc_id).update(expected_discharge_at=expected)
+
+
+def _pending_admits(result, units, places, clock, messages, pendings) -> None:
+    """Admissions of the next hours already announced (A14): planned visits, pending in to their unit."""
+    now = clock.now_naive
+    soon = [e for e in result.adt_events if e["trigger"] == "A01"
+            and now < e["event_time"] <= now + dt.timedelta(hours=4)]
+    if not soon:
+        return
+    hospital = next(iter(units.values())).facility
+    patient_ids = dict(Patient.objects.filter(authority=AUTHORITY, mrn__in=[e["patient_id"] for e in soon])
+                       .values_list("mrn", "id"))
+    for event in soon:
+        announced = clock.aware(max(event["event_time"] - dt.timedelta(hours=3), now - dt.timedelta(minutes=45)))
+        unit = units.get(places(event["unit"], event["room"], event["bed"])[0])
+        if announced > clock.now or unit is None:
+            continue
+        if event["patient_id"] not in patient_ids:
+            patient_ids[event["patient_id"]] = Patient.objects.create(mrn=event["patient_id"], authority=AUTHORITY).pk
+        enc = Encounter.objects.create(facility=hospital, patient_id=patient_ids[event["patient_id"]],
+                                       visit_number=event["visit_number"], encounter_class=event["encounter_class"],
+                                       status="planned", source="demo")
+        pendings.append(PendingMove(encounter=enc, kind="admit", to_unit=unit, start_at=announced))
+        step = _synthetic("A14", event["visit_number"], enc.pk, 0, announced, event["encounter_class"], unit.pk, None)
+        messages.append(step)
 
 
 def _synthetic(trigger, visit, enc_id, k, at, encounter_class, unit_id, bed_id) -> AdtMessage:

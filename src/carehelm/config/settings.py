@@ -16,6 +16,7 @@ Environment:
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -32,6 +33,8 @@ def env_flag(name: str, default: bool = False) -> bool:
 
 
 DEBUG = env_flag("CAREHELM_DEBUG")
+# Under pytest the settings load before any conftest runs, so detect the runner itself too.
+TESTING = env_flag("CAREHELM_TESTING") or "pytest" in sys.modules
 # A fixed development key is fine for the embedded demo; production sets CAREHELM_SECRET_KEY.
 SECRET_KEY = os.environ.get("CAREHELM_SECRET_KEY", "carehelm-insecure-development-key-change-me-in-production")
 ALLOWED_HOSTS = [
@@ -142,7 +145,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or env_flag("CAREHELM_TESTING")
+            if DEBUG or TESTING
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
@@ -176,6 +179,6 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = 50
 CAREHELM_EXPIRY_WINDOWS = (90, 60, 30, 7)
 
-if env_flag("CAREHELM_TESTING"):
+if TESTING:
     # The suite logs in hundreds of personas; a slow password hash only measures the CPU.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

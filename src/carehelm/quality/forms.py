@@ -100,4 +100,4 @@ class ChartOptionsForm(DashboardForm):
 
 class TargetForm(forms.Form):
     value = forms.FloatField(label="Target")
-    note = forms.CharField(required=False, max_length=300, label="Why this target (optional)")
+    note = forms.CharField(required=False, max_length=300, label="Why this target")

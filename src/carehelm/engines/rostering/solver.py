@@ -34,7 +34,7 @@ from .formulation import Rectangle, SubModel
 from .index import OFF, Grid, ProblemIndex
 from .model import Problem, Roster, validate
 
-CONSTRUCT_CHUNK_DAYS = 28
+CONSTRUCT_CHUNK_DAYS = int(os.environ.get('ROSTER_CHUNK', '28'))
 # Full models up to this many shift variables are built and solved whole (for the lower bound).
 FULL_MODEL_MAX_VARS = int(__import__("os").environ.get("ROSTER_FULL_MAX", "40000"))
 
@@ -87,9 +87,16 @@ class _Search:
         self.time_to_best = 0.0
         self.stats = {"lns_moves": 0, "lns_improving": 0, "construct_seconds": 0.0, "phases": []}
 
-    def run_cp(self, sub: SubModel, budget: float, workers: int | None = None, callback=None):
+    def run_cp(self, sub: SubModel, budget: float, workers: int | None = None, callback=None, guided=False):
         solver = cp_model.CpSolver()
         p = solver.parameters
+        if guided:
+            # Day by day, "works" first: on long single-person models the default search can
+            # fail to find any roster for seconds, this finds one in a fraction of a second.
+            sub.model.AddDecisionStrategy(
+                [sub.w[k] for k in sorted(sub.w)], cp_model.CHOOSE_FIRST, cp_model.SELECT_MAX_VALUE
+            )
+            p.search_branching = cp_model.FIXED_SEARCH
         p.num_workers = workers or self.workers
         p.random_seed = self.rng.randrange(1 << 30) if self.workers > 1 else self.seed
         if self.clock.deterministic:
@@ -146,10 +153,10 @@ class _Search:
                     part.contracts[e] = contract
                     if sub.infeasible:
                         continue
-                    solver, status = self.run_cp(sub, per_person, workers=1)
+                    solver, status = self.run_cp(sub, per_person, workers=1, guided=idx.H > 56)
                     if status == cp_model.UNKNOWN:
                         budget = max(1.0, self.clock.remaining() / 8)
-                        solver, status = self.run_cp(sub, budget, workers=self.workers)
+                        solver, status = self.run_cp(sub, budget, workers=1, guided=True)
                     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                         solved = sub.read(solver, part_grid)
                         break
