@@ -270,7 +270,10 @@ def _in_house_course(in_house, true_discharge, stays, units, beds, encounter_ids
                 guess = now + dt.timedelta(days=rng.randint(0, 4))
             else:
                 guess = leaving.to_pydatetime()
-            updates.append((enc_id, timezone.make_aware(guess.replace(hour=11, minute=0, second=0), zone)))
+            expected = guess.replace(hour=11, minute=0, second=0)
+            if expected < now and rng.random() < 0.75:
+                expected += dt.timedelta(days=1)  # most plans are kept up to date; a few are overdue
+            updates.append((enc_id, timezone.make_aware(expected, zone)))
     _pending_admits(result, units, places, clock, messages, pendings)
     AdtMessage.objects.bulk_create(messages, batch_size=2000)
     PendingMove.objects.bulk_create(pendings)

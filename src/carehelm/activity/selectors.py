@@ -177,9 +177,10 @@ def _wall_clock(series: pd.Series) -> pd.Series:
 
 
 def encounters_frame(queryset=None) -> pd.DataFrame:
-    """One row per counted encounter; ``unit`` is the unit of discharge (its last stay's unit)."""
+    """One row per admitted, not cancelled encounter; ``unit`` is the unit of discharge (its last
+    stay's unit). Stays of cancelled or planned encounters are left out of ``unit_stays_frame``."""
     qs = queryset if queryset is not None else Encounter.objects.all()
-    qs = qs.exclude(status="cancelled")
+    qs = qs.exclude(status__in=("cancelled", "planned")).filter(admit_at__isnull=False)
     last_unit = UnitStay.objects.filter(encounter=OuterRef("pk")).order_by("-start_at", "-id").values("unit__code")[:1]
     rows = list(qs.annotate(last_unit=Subquery(last_unit)).values_list(
         "pk", "patient_id", "facility__code", "last_unit", "encounter_class", "admit_at", "discharge_at",
@@ -199,7 +200,10 @@ def encounters_frame(queryset=None) -> pd.DataFrame:
 
 def unit_stays_frame(queryset=None) -> pd.DataFrame:
     qs = queryset if queryset is not None else UnitStay.objects.all()
-    rows = list(qs.values_list("encounter_id", "unit__code", "start_at", "end_at", "bed__label"))
+    qs = qs.exclude(encounter__status__in=("cancelled", "planned"))
+    rows = list(qs.values_list("encounter_id", "unit__code", "start_at", "end_at", "bed__room__name",
+                               "bed__label"))
+    rows = [(e, u, s, end, f"{room}-{label}" if room else None) for e, u, s, end, room, label in rows]
     frame = pd.DataFrame(rows, columns=list(STAY_COLUMNS))
     frame["encounter_id"] = frame["encounter_id"].astype(str)
     for col in ("start_time", "end_time"):

@@ -295,6 +295,7 @@ def _demo_users(system, units_by_code, staff_rows, summary) -> dict:
             unit = units_by_code[(fcode, ucode)]
             person = next(s for s in staff_rows if s.home_unit_id == unit.pk and s.job_role.code == "rn")
             person.first_name, person.last_name, person.user = first, last, user
+            person.email = user.email
             person.save()
             users["_nurse_number"] = person.employee_number
             continue

@@ -12,6 +12,7 @@ Public API:
 - ``target_for(user, *, kpi, facility, unit) -> KpiTarget | None`` and ``targets(user)``.
 - ``last_rebuild(user)``: the latest KPI-rebuild Run the user may see.
 - ``latest_period(user, *, facility, unit, grain)``: the last period with values.
+- ``computed_at(user)``: when the values the user sees were last computed.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ def may_see_quality(user) -> bool:
 
 def kpi_values(user):
     return KpiValue.objects.restrict(user, "view")
+
+
+def computed_at(user) -> dt.datetime | None:
+    """When the KPI values the user sees were last computed."""
+    return kpi_values(user).aggregate(m=Max("computed_at"))["m"]
 
 
 def targets(user):

@@ -25,7 +25,7 @@ import logging
 import math
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from carehelm.accounts.scope import reach
@@ -39,6 +39,27 @@ from carehelm.validation import FieldProblem, InvalidInput, NotAllowed
 
 log = logging.getLogger(__name__)
 INSERT_BATCH = 5_000
+
+
+_INSERT_COLUMNS = (
+    "grain",
+    "period",
+    "facility_id",
+    "unit_id",
+    "kpi",
+    "numerator",
+    "denominator",
+    "value",
+    "computed_at",
+)
+
+
+def _insert_sql() -> str:
+    qn = connection.ops.quote_name
+    return (
+        f"INSERT INTO {qn(KpiValue._meta.db_table)} ({', '.join(qn(c) for c in _INSERT_COLUMNS)}) "
+        f"VALUES ({', '.join(['%s'] * len(_INSERT_COLUMNS))})"
+    )
 
 
 def may_rebuild(user, facility_ids: Iterable[int] | None = None) -> bool:
@@ -110,8 +131,9 @@ def rebuild_kpis(
                 [FieldProblem(field=exc.field or "activity", message=str(exc), row=exc.row, file=exc.source)],
                 title="The activity data cannot be turned into KPIs; nothing was changed.",
             ) from exc
-    now = timezone.now()
-    values: list[KpiValue] = []
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    values: list[tuple] = []
     skipped_units: set[str] = set()
     if rows is not None:
         for grain, period, facility, unit, kpi, num, den, value in rows.itertuples(index=False, name=None):
@@ -124,28 +146,32 @@ def rebuild_kpis(
                 if unit_id is None:  # activity without a configured unit: in the facility total only
                     skipped_units.add(f"{facility}/{unit}")
                     continue
+            period_value = ops.adapt_datefield_value(dt.date.fromisoformat(period))
             values.append(
-                KpiValue(
-                    grain=grain,
-                    period=dt.date.fromisoformat(period),
-                    facility_id=facility_id,
-                    unit_id=unit_id,
-                    kpi=kpi,
-                    numerator=_finite(num),
-                    denominator=_finite(den),
-                    value=_finite(value),
-                    computed_at=now,
+                (
+                    grain,
+                    period_value,
+                    facility_id,
+                    unit_id,
+                    kpi,
+                    _finite(num),
+                    _finite(den),
+                    _finite(value),
+                    now,
                 )
             )
     progress(0.65, f"saving {len(values):,} KPI values")
     with transaction.atomic():
-        KpiValue.objects.filter(facility_id__in=facility_ids).delete()
-        for start in range(0, len(values), INSERT_BATCH):
-            KpiValue.objects.bulk_create(values[start : start + INSERT_BATCH])
-            progress(
-                0.65 + 0.35 * min(1.0, (start + INSERT_BATCH) / max(1, len(values))),
-                f"saved {min(start + INSERT_BATCH, len(values)):,} of {len(values):,} KPI values",
-            )
+        # Raw delete and executemany: 4x faster than delete()/bulk_create() on 100,000+ rows
+        # (bench/results/quality.md), and KpiValue has no signals, history or dependants to honour.
+        KpiValue.objects.filter(facility_id__in=facility_ids)._raw_delete(KpiValue.objects.db)
+        with connection.cursor() as cursor:
+            for start in range(0, len(values), INSERT_BATCH):
+                cursor.executemany(_insert_sql(), values[start : start + INSERT_BATCH])
+                progress(
+                    0.65 + 0.35 * min(1.0, (start + INSERT_BATCH) / max(1, len(values))),
+                    f"saved {min(start + INSERT_BATCH, len(values)):,} of {len(values):,} KPI values",
+                )
         for facility_id in facility_ids:
             record(
                 action="quality.kpis_rebuilt",

@@ -72,6 +72,7 @@ def index(request):
             "run": selectors.last_rebuild(user),
             "may_rebuild": services.may_rebuild(user),
             "has_values": selectors.kpi_values(user).exists(),
+            "computed_at": selectors.computed_at(user),
         },
     )
 

@@ -169,18 +169,25 @@ def solve_built(
     engine_bound: int | None = None
     stats: dict = {}
     extra = 0
-    relaxed = False
     cancelled = False
     if hint is not None and evaluate(base.problem, hint).violations:
         hint = None
+    start_budget = max(2.0, min(15.0, time_limit / 3))
     if hint is None:
-        hint = feasible_start(base, time_limit=max(1.0, min(3.0, time_limit / 6)), workers=workers, seed=seed)
+        hint = feasible_start(base, time_limit=start_budget, workers=workers, seed=seed)
+    if hint is None:
+        notes.append("The contracts' minimum hours could not all be met; they were treated as targets.")
+        base = _without_minimum_hours(base)
+        current = base
+        hint = feasible_start(base, time_limit=start_budget, workers=workers, seed=seed)
+    if hint is None:
+        return SolveOutcome("infeasible", None, None, None, built, notes=notes, elapsed=time.monotonic() - t0)
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0.3:
             if best_key is not None and best_key[0] == 0:
                 break
-            if extra >= MAX_EXTRA_SLICES or best_roster is None and relaxed:
+            if extra >= MAX_EXTRA_SLICES:
                 break
             extra += 1
             remaining = 2.0
@@ -197,18 +204,8 @@ def solve_built(
             tick=tick,
         )
         if result is None or result.roster is None:
-            if stop:
-                cancelled = True
-                break
-            if not relaxed:
-                relaxed = True
-                notes.append(
-                    "The contracts' minimum hours could not all be met; they were treated as targets."
-                )
-                base = _without_minimum_hours(base)
-                current = base.with_cuts(forbidden)
-                hint = feasible_start(base, time_limit=2.0, workers=workers, seed=seed)
-                continue
+            # Cannot happen with a valid hint (the engine starts from it); stop rather than loop.
+            cancelled = stop
             break
         roster = result.roster
         hint = roster

@@ -11,6 +11,7 @@ def navigation(request):
     if can(user, "view"):
         items.append(("staff", "Staff", "/staff/"))
         items.append(("credentials", "Credentials", "/credentials/expiry/"))
+        items.append(("units", "Units", "/units/"))
     for extra in NAV_EXTRAS:
         if extra[3](user):
             items.append(extra[:3])

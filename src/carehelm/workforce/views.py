@@ -96,7 +96,7 @@ def credential_record(request, staff_id: int):
                                       f"valid until {cred.expires_on or 'no expiry'}. It awaits primary-source verification.")
             return redirect("staff-detail", staff.pk)
     messages.error(request, "The credential was not saved: " + "; ".join(
-        f"{form.fields[k].label if k in form.fields else 'form'}: {' '.join(v)}" for k, v in form.errors.items()))
+        f"{(form.fields[k].label or k.replace('_', ' ')) if k in form.fields else 'form'}: {' '.join(v)}" for k, v in form.errors.items()))
     return redirect("staff-detail", staff.pk)
 
 

@@ -102,12 +102,17 @@ class SubModel:
         reference: Grid | None = None,
         change_cost: int = 0,
         cover_weights: bool = True,
+        soft_minimum: int = 0,
     ):
         self.idx, self.grid, self.rect = idx, grid, rect
         self.model = m = cp_model.CpModel()
         self.x: dict[tuple[int, int, int], cp_model.IntVar] = {}
         self.w: dict[tuple[int, int], cp_model.IntVar] = {}
         self.infeasible = False
+        # > 0: the minimum paid minutes over the horizon becomes soft at this cost per missing
+        # minute (an all-off schedule then satisfies every rule, so a start always exists).
+        self.soft_minimum = soft_minimum
+        self.shortfalls: list = []
         H, lo, hi = idx.H, rect.lo, rect.hi
         objective: list = []
         coeffs: list[int] = []
@@ -193,6 +198,9 @@ class SubModel:
                         if crow.over:
                             objective.append(over)
                             coeffs.append(crow.over)
+        for short in self.shortfalls:
+            objective.append(short)
+            coeffs.append(soft_minimum)
         self.objective_terms = (objective, coeffs)
         m.Minimize(cp_model.LinearExpr.WeightedSum(objective, coeffs))
 
@@ -262,10 +270,15 @@ class SubModel:
         if paid_terms:
             expr = cp_model.LinearExpr.WeightedSum([v for v, _ in paid_terms], [p for _, p in paid_terms])
             if c.min_paid_minutes > outside_paid:
-                m.Add(expr >= c.min_paid_minutes - outside_paid)
+                if self.soft_minimum:
+                    short = m.NewIntVar(0, c.min_paid_minutes - outside_paid, "")
+                    m.Add(expr + short >= c.min_paid_minutes - outside_paid)
+                    self.shortfalls.append(short)
+                else:
+                    m.Add(expr >= c.min_paid_minutes - outside_paid)
             if c.max_paid_minutes is not None:
                 m.Add(expr <= c.max_paid_minutes - outside_paid)
-        elif c.min_paid_minutes > outside_paid or (
+        elif (c.min_paid_minutes > outside_paid and not self.soft_minimum) or (
             c.max_paid_minutes is not None and outside_paid > c.max_paid_minutes
         ):
             self.infeasible = True

@@ -34,6 +34,8 @@ from .formulation import Rectangle, SubModel
 from .index import OFF, Grid, ProblemIndex
 from .model import Problem, Roster, validate
 
+# Cost per paid minute below a contract minimum while the search repairs its start.
+SHORTFALL_COST = 100_000
 CONSTRUCT_CHUNK_DAYS = int(os.environ.get('ROSTER_CHUNK', '28'))
 # Full models up to this many shift variables are built and solved whole (for the lower bound).
 FULL_MODEL_MAX_VARS = int(__import__("os").environ.get("ROSTER_FULL_MAX", "40000"))
@@ -108,12 +110,24 @@ class _Search:
         self.clock.det_used += solver.deterministic_time
         return solver, status
 
+    def shortfall(self, grid: Grid) -> int:
+        """Minutes below the contractual minimum, summed over staff (0 in a valid roster)."""
+        idx = self.idx
+        total = 0
+        for e in range(idx.E):
+            paid = sum(idx.paid[s] for s in grid[e] if s != OFF)
+            total += max(0, idx.contracts[e].min_paid_minutes - paid)
+        return total
+
+    def value(self, grid: Grid) -> int:
+        return self.idx.score(grid) + SHORTFALL_COST * self.shortfall(grid)
+
     def offer(self, grid: Grid, phase: str, score: int | None = None) -> bool:
-        score = self.idx.score(grid) if score is None else score
+        score = self.value(grid) if score is None else score
         if self.best is None or score < self.best:
             self.best, self.best_grid = score, grid
             self.time_to_best = self.clock.elapsed()
-            if self.on_progress:
+            if self.on_progress and score < SHORTFALL_COST:
                 self.on_progress(Progress(score, self.lower_bound, self.time_to_best, phase))
             return True
         if score == self.best:
@@ -134,32 +148,19 @@ class _Search:
         grid: Grid = [[OFF] * idx.H for _ in range(idx.E)]
         per_person = max(0.2, min(1.0, 0.2 * self.clock.limit / max(1, idx.E * len(ends))))
         lo = 0
-        slack = max(s.paid for s in self.problem.shift_types)
         for end in ends:
             part = idx if end == idx.H else ProblemIndex(_prefix_problem(self.problem, end))
             part_grid = [row[:end] for row in grid]
             for e in order:
                 solved = None
-                # If the chunk alone is stuck, drop the scaled minimum, then reopen the whole prefix.
-                back = max(0, lo - chunk)
-                attempts = [(lo, False), (back, False), (0, False)]
-                if part is not idx:
-                    attempts.insert(1, (lo, True))
-                for start, relaxed in attempts:
-                    contract = part.contracts[e]
-                    if relaxed:
-                        part.contracts[e] = replace(contract, min_paid_minutes=max(0, contract.min_paid_minutes - slack))
-                    sub = SubModel(part, part_grid, Rectangle([e], start, end))
-                    part.contracts[e] = contract
-                    if sub.infeasible:
-                        continue
-                    solver, status = self.run_cp(sub, per_person, workers=1, guided=idx.H > 56)
-                    if status == cp_model.UNKNOWN:
-                        budget = max(1.0, self.clock.remaining() / 8)
-                        solver, status = self.run_cp(sub, budget, workers=1, guided=True)
+                # The minimum paid minutes is soft here (an all-off chunk is always valid); the
+                # search then works any shortfall off at a prohibitive cost per minute.
+                sub = SubModel(part, part_grid, Rectangle([e], lo, end), soft_minimum=SHORTFALL_COST // 1000)
+                solved = None
+                if not sub.infeasible:
+                    solver, status = self.run_cp(sub, per_person, workers=1)
                     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                         solved = sub.read(solver, part_grid)
-                        break
                 if solved is None:
                     return None
                 part_grid = solved
@@ -167,6 +168,23 @@ class _Search:
                 grid[e][:end] = part_grid[e]
             lo = end
         return grid
+
+    def close_shortfalls(self) -> None:
+        """Last resort: re-roster each person still short of minutes over the whole horizon."""
+        idx = self.idx
+        grid = [list(r) for r in self.best_grid]
+        for e in range(idx.E):
+            paid = sum(idx.paid[s] for s in grid[e] if s != OFF)
+            if paid >= idx.contracts[e].min_paid_minutes:
+                continue
+            sub = SubModel(idx, grid, Rectangle([e], 0, idx.H))
+            if sub.infeasible:
+                continue
+            solver, status = self.run_cp(sub, max(1.0, self.clock.limit / 10), workers=1, guided=True)
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                grid = sub.read(solver, grid)
+        self.best = None
+        self.offer(grid, "repair")
 
     # -- 2. large-neighbourhood search -------------------------------------------------------
     def choose_rectangle(self, arm: str, size: float, busy: set[int]) -> Rectangle | None:
@@ -234,6 +252,7 @@ class _Search:
         lock = threading.Lock()
         version = [0] * idx.E
         busy: set[int] = set()
+        soft = self.best >= SHORTFALL_COST
         budget_unit = float(os.environ.get("ROSTER_BUDGET", "0.25"))  # seconds (deterministic with one worker) per move
 
         def one_move() -> bool:
@@ -253,7 +272,7 @@ class _Search:
                 seed = self.rng.randrange(1 << 30)
                 budget = min(budget_unit, self.clock.remaining() - until)
             try:
-                sub = SubModel(idx, base, rect)
+                sub = SubModel(idx, base, rect, soft_minimum=SHORTFALL_COST // 1000 if soft else 0)
                 if sub.infeasible:
                     return True
                 sub.add_hint(base)
@@ -282,7 +301,7 @@ class _Search:
                     solved = sub.read(solver, base)
                     for e in rect.staff:
                         grid[e] = solved[e]
-                    score = idx.score(grid)
+                    score = self.value(grid)
                     if score <= self.best:
                         for e in rect.staff:
                             if grid[e] != self.best_grid[e]:
@@ -397,12 +416,12 @@ def _prefix_problem(problem: Problem, end: int) -> Problem:
         frac = min(1.0, frac)
         contract = replace(
             c,
-            min_paid_minutes=max(0, int(c.min_paid_minutes * frac) - slack // 2),
+            min_paid_minutes=max(0, int(c.min_paid_minutes * frac) - slack),
             max_paid_minutes=None if c.max_paid_minutes is None else int(c.max_paid_minutes * frac) + slack // 2,
             max_shifts_per_type={
                 s: min(n, math.ceil(n * frac) + 1) for s, n in c.max_shifts_per_type.items()
             },
-            max_weekends=None if c.max_weekends is None else min(c.max_weekends, math.ceil(c.max_weekends * frac)),
+            max_weekends=None if c.max_weekends is None else min(c.max_weekends, math.ceil(c.max_weekends * frac) + 1),
         )
         staff.append(replace(p, contract=contract, days_off=frozenset(d for d in p.days_off if d < end)))
     return replace(
@@ -455,6 +474,11 @@ def solve(
         )
     if not optimal:
         search.lns(until=0.0)
+    if search.shortfall(search.best_grid):
+        search.close_shortfalls()
+    if search.shortfall(search.best_grid):
+        search.stats["shortfall_minutes"] = search.shortfall(search.best_grid)
+        return SolveResult("unknown", None, None, search.lower_bound, search.stats)
     optimal = optimal or (search.lower_bound is not None and search.best <= search.lower_bound)
 
     roster = idx.to_roster(search.best_grid)
