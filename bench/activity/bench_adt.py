@@ -92,10 +92,11 @@ def start_listener(data_dir: str) -> tuple[subprocess.Popen, int]:
     return proc, int(match.group(1))
 
 
-def send_all(port: int, messages: list[str]) -> tuple[float, dict]:
+def send_all(port: int, messages: list[str]) -> tuple[float, dict, list[str]]:
     from carehelm.engines.interop.mllp import FrameDecoder, encode_frame
 
     codes: dict[str, int] = {}
+    refusals: list[str] = []
     decoder = FrameDecoder()
     with socket.create_connection(("127.0.0.1", port), timeout=60) as conn:
         started = time.perf_counter()
@@ -107,8 +108,10 @@ def send_all(port: int, messages: list[str]) -> tuple[float, dict]:
             msa = next(s for s in frames[0].decode().split("\r") if s.startswith("MSA"))
             code = msa.split("|")[1]
             codes[code] = codes.get(code, 0) + 1
+            if code != "AA":
+                refusals.append(f"{message.split(chr(13))[0].split('|')[8]} {msa}")
         elapsed = time.perf_counter() - started
-    return elapsed, codes
+    return elapsed, codes, refusals
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         messages = setup_database(data_dir, args.messages)
         proc, port = start_listener(data_dir)
         try:
-            elapsed, codes = send_all(port, messages)
+            elapsed, codes, refusals = send_all(port, messages)
         finally:
             proc.terminate()
             proc.wait(30)
@@ -146,7 +149,9 @@ The stream is the SimPy hospital model's (`engines.simulation`, default 250-bed 
 ED registrations, admits, transfers, discharges, cancels (A11/A12/A13) and late messages, in
 message-arrival order. Each message is parsed, its encounter re-derived from its ordered event log,
 stays/pending moves/bed statuses rewritten, logged and audited in one transaction before the ACK.
-Refusals in the stream are the model's own edge cases (see the listener's log).
+Refusals (trigger and MSA of each NAK):
+
+{chr(10).join("    " + r for r in refusals) or "    none"}
 
 - Date: {started_at:%Y-%m-%d %H:%M} UTC
 - Machine: {host} (shared with other work while measured: figures are a floor, not a ceiling)

@@ -11,13 +11,16 @@ Roles and actions (the permission matrix, tested persona by persona in tests/acc
 ===============  ======================================  ===================================
 role             reaches                                  may
 ===============  ======================================  ===================================
-executive        the whole health system                  view, add, change, verify
-facility_admin   the facilities granted                   view, add, change, verify
-unit_manager     the units granted (home or float staff)  view; add/change staff & credentials
+executive        the whole health system                  view, add, change, delete, verify, manage
+facility_admin   the facilities granted                   view, add, change, delete, verify, manage
+unit_manager     the units granted (home or float staff)  view, add, change, manage (their unit's beds)
 compliance       the whole health system                  view, verify credentials
 staff            own staff record and credentials         view
 anonymous        nothing                                  nothing
 ===============  ======================================  ===================================
+
+"manage" is configuration within the reach: a unit manager may edit their unit and its rooms and
+beds, but adding a unit to a facility needs facility-wide reach (see organization.services).
 """
 
 from __future__ import annotations

@@ -108,8 +108,9 @@ def expiry_board(user, *, facility: int | None = None, unit: int | None = None, 
         creds = creds.filter(staff__home_unit__facility_id=facility)
         staff_qs = staff_qs.filter(home_unit__facility_id=facility)
     if unit:
-        creds = creds.filter(staff__home_unit_id=unit)
-        staff_qs = staff_qs.filter(home_unit_id=unit)
+        # Same meaning as the staff directory's unit filter: home staff and those who float there.
+        creds = creds.filter(Q(staff__home_unit_id=unit) | Q(staff__float_units__id=unit)).distinct()
+        staff_qs = staff_qs.filter(Q(home_unit_id=unit) | Q(float_units__id=unit)).distinct()
     horizon = on + dt.timedelta(days=within)
     creds = creds.filter(
         Q(expires_on__lte=horizon) | ~Q(verification_result="verified")

@@ -222,6 +222,17 @@ CREDENTIAL_CSV_COLUMNS = ("employee_number", "credential", "number", "issuer", "
 CREDENTIAL_CSV_REQUIRED = ("employee_number", "credential")
 
 
+def _shared_scope(units: list[Unit]) -> dict:
+    """Scope an import's summary event to the one unit (or facility) all its rows belong to, so the
+    manager who imported it sees it in their trail; a file spanning facilities stays system-wide."""
+    unit_ids = {u.pk for u in units}
+    facility_ids = {u.facility_id for u in units}
+    return {
+        "unit_id": unit_ids.pop() if len(unit_ids) == 1 else None,
+        "facility_id": facility_ids.pop() if len(facility_ids) == 1 else None,
+    }
+
+
 @dataclass
 class ImportResult:
     created: int
@@ -380,7 +391,8 @@ def import_staff_csv(*, actor=None, content: bytes | str, filename: str = "staff
                summary=f"Staff member {staff.employee_number} {'added' if is_new else 'updated'} by import of {filename}",
                changes=diff(before_snapshot, snapshot(staff)))
     record(actor=actor, action="staff.imported", object_type="import", object_id=filename,
-           summary=f"Imported {filename}: {created} staff added, {updated} updated")
+           summary=f"Imported {filename}: {created} staff added, {updated} updated",
+           **_shared_scope([p[0].home_unit for p in plans]))
     return ImportResult(created=created, updated=updated, filename=filename)
 
 
@@ -463,5 +475,6 @@ def import_credentials_csv(*, actor=None, content: bytes | str, filename: str = 
         record(actor=actor, action="credential.imported", obj=cred, summary=f"{ctype.code} of {staff.employee_number} imported from {filename}",
                changes=diff(before_snapshot, snapshot(cred)))
     record(actor=actor, action="credentials.imported", object_type="import", object_id=filename,
-           summary=f"Imported {filename}: {created} credentials added, {updated} updated")
+           summary=f"Imported {filename}: {created} credentials added, {updated} updated",
+           **_shared_scope([p[0].home_unit for p in plans]))
     return ImportResult(created=created, updated=updated, filename=filename)

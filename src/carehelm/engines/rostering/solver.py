@@ -36,7 +36,8 @@ from .model import Problem, Roster, validate
 
 # Cost per paid minute below a contract minimum while the search repairs its start.
 SHORTFALL_COST = 100_000
-CONSTRUCT_CHUNK_DAYS = int(os.environ.get('ROSTER_CHUNK', '28'))
+CONSTRUCT_CHUNK_DAYS = 28
+CONSTRUCT_GROUP_VARS = 600
 # Full models up to this many shift variables are built and solved whole (for the lower bound).
 FULL_MODEL_MAX_VARS = int(__import__("os").environ.get("ROSTER_FULL_MAX", "40000"))
 
@@ -146,21 +147,32 @@ class _Search:
             ends.pop()  # a longer last chunk has room to land the totals inside their window
         ends.append(idx.H)
         grid: Grid = [[OFF] * idx.H for _ in range(idx.E)]
-        per_person = max(0.2, min(1.0, 0.2 * self.clock.limit / max(1, idx.E * len(ends))))
+        avg = max(1.0, sum(len(a) for a in idx.allowed) / idx.E)
+        # Groups of people small enough for a quick solve (one person when the chunk is long).
+        group = max(1, min(idx.E, int(CONSTRUCT_GROUP_VARS / (avg * chunk))))
+        groups = [order[i : i + group] for i in range(0, idx.E, group)]
+        per_solve = max(0.05, min(1.0, 0.2 * self.clock.limit / max(1, len(groups) * len(ends))))
         lo = 0
         for end in ends:
             part = idx if end == idx.H else ProblemIndex(_prefix_problem(self.problem, end))
             part_grid = [row[:end] for row in grid]
-            for e in order:
+            for staff in groups:
+                # The minimum paid minutes is soft here (an all-off chunk is always valid and is
+                # the hint, so a solution always exists); the search then works any shortfall off
+                # at a prohibitive cost per minute.
                 solved = None
-                # The minimum paid minutes is soft here (an all-off chunk is always valid); the
-                # search then works any shortfall off at a prohibitive cost per minute.
-                sub = SubModel(part, part_grid, Rectangle([e], lo, end), soft_minimum=SHORTFALL_COST // 1000)
-                solved = None
-                if not sub.infeasible:
-                    solver, status = self.run_cp(sub, per_person, workers=1)
+                # A block left open at the chunk edge may force work at its start, so the all-off
+                # hint can fail: then try longer, then reopen the previous chunk too.
+                for start, budget in ((lo, per_solve), (lo, 4 * per_solve + 0.5), (max(0, lo - chunk), 1.0)):
+                    rect = Rectangle(sorted(staff), start, end)
+                    sub = SubModel(part, part_grid, rect, soft_minimum=SHORTFALL_COST // 1000)
+                    if sub.infeasible:
+                        continue
+                    sub.add_hint(part_grid)
+                    solver, status = self.run_cp(sub, budget, workers=self.workers if len(staff) > 1 else 1)
                     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                         solved = sub.read(solver, part_grid)
+                        break
                 if solved is None:
                     return None
                 part_grid = solved
