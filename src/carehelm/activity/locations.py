@@ -25,18 +25,43 @@ class UnknownPlace(Exception):
         super().__init__(text)
 
 
-def _facility_named(name: str | None) -> Facility | None:
+class LocationCache:
+    """Places already found, kept for one load or one listener run (lookups that miss always ask the
+    database, so places configured meanwhile are found; a feed names the same few hundred beds)."""
+
+    def __init__(self):
+        self.found: dict[tuple, object] = {}
+
+    def get(self, key: tuple, lookup):
+        if key in self.found:
+            return self.found[key]
+        value = lookup()
+        if value is not None:
+            self.found[key] = value
+        return value
+
+
+def _first(queryset):
+    # No default ordering: Unit orders by facility name, a join we do not need for one row.
+    return queryset.order_by()[:1].first()
+
+
+def _facility_named(name: str | None, cache: LocationCache | None = None) -> Facility | None:
     if not name:
         return None
-    return (Facility.objects.filter(code__iexact=name).first()
-            or Facility.objects.filter(name__iexact=name).first())
+
+    def lookup():
+        return (_first(Facility.objects.filter(code__iexact=name))
+                or _first(Facility.objects.filter(name__iexact=name)))
+
+    return cache.get(("facility", name), lookup) if cache is not None else lookup()
 
 
-def resolve_facility(event: AdtEvent) -> Facility:
+def resolve_facility(event: AdtEvent, cache: LocationCache | None = None) -> Facility:
     visit = event.visit
     explicit = visit.assigned_location.facility if visit and visit.assigned_location else None
     if explicit:
-        found = _facility_named(explicit)
+        found = _facility_named(explicit, cache)
         if found is None:
             raise UnknownPlace(f"unknown facility {explicit!r} in PV1-3.4", 3)
         return found
@@ -47,7 +72,7 @@ def resolve_facility(event: AdtEvent) -> Facility:
                 candidates.append(place.facility)
     candidates += [event.event_facility, event.sending_facility, event.receiving_facility]
     for name in candidates:
-        found = _facility_named(name)
+        found = _facility_named(name, cache)
         if found is not None:
             return found
     hospitals = list(Facility.objects.filter(kind=FacilityKind.HOSPITAL)[:2])
@@ -59,18 +84,17 @@ def resolve_facility(event: AdtEvent) -> Facility:
 class Places:
     """Resolves places within one facility, caching what it has looked up."""
 
-    def __init__(self, facility: Facility, *, learn: bool = False, encounter_class: str | None = None):
+    def __init__(self, facility: Facility, *, learn: bool = False, encounter_class: str | None = None,
+                 cache: LocationCache | None = None):
         self.facility = facility
         self.learn = learn
         self.encounter_class = encounter_class
-        self._units: dict[str, Unit] = {}
+        self.cache = cache if cache is not None else LocationCache()
 
     def unit(self, code: str, field_no: int) -> Unit:
-        key = code.upper()
-        if key in self._units:
-            return self._units[key]
-        unit = (Unit.objects.filter(facility=self.facility, code=code).first()
-                or Unit.objects.filter(facility=self.facility, code__iexact=code).first())
+        unit = self.cache.get(("unit", self.facility.pk, code), lambda: (
+            _first(Unit.objects.filter(facility=self.facility, code=code))
+            or _first(Unit.objects.filter(facility=self.facility, code__iexact=code))))
         if unit is None:
             if not self.learn:
                 raise UnknownPlace(f"unknown point of care {code!r} in facility {self.facility.code}", field_no)
@@ -78,13 +102,13 @@ class Places:
             unit = Unit.objects.create(facility=self.facility, code=code[:32], name=code[:200], kind=kind)
             record(action="location.learned", obj=unit,
                    summary=f"Unit {unit.code} learned from the ADT feed in {self.facility.code}")
-        self._units[key] = unit
         return unit
 
     def room(self, unit: Unit, name: str, field_no: int) -> Room:
-        room = (Room.objects.filter(unit=unit, name=name).first()
-                or Room.objects.filter(unit=unit, name__iexact=name).first()
-                or Room.objects.filter(unit=unit, name__iexact=f"{unit.code}-{name}").first())
+        room = self.cache.get(("room", unit.pk, name), lambda: (
+            _first(Room.objects.filter(unit=unit, name=name))
+            or _first(Room.objects.filter(unit=unit, name__iexact=name))
+            or _first(Room.objects.filter(unit=unit, name__iexact=f"{unit.code}-{name}"))))
         if room is None:
             if not self.learn:
                 raise UnknownPlace(f"unknown room {name!r} in unit {unit.code}", field_no)
@@ -94,10 +118,11 @@ class Places:
 
     def bed(self, room: Room, label: str | None, field_no: int) -> Bed | None:
         if label is None:
-            beds = list(room.beds.all()[:2])
+            beds = list(room.beds.order_by()[:2])
             return beds[0] if len(beds) == 1 else None
-        bed = (Bed.objects.filter(room=room, label=label).first()
-               or Bed.objects.filter(room=room, label__iexact=label).first())
+        bed = self.cache.get(("bed", room.pk, label), lambda: (
+            _first(Bed.objects.filter(room=room, label=label))
+            or _first(Bed.objects.filter(room=room, label__iexact=label))))
         if bed is None:
             if not self.learn:
                 raise UnknownPlace(f"unknown bed {label!r} in room {room}", field_no)

@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from carehelm.accounts.scope import reach
 from carehelm.activity.course import CREATES_VISIT, SUPPORTED, Course, Refusal, Step, fold
-from carehelm.activity.locations import Places, UnknownPlace, resolve_facility
+from carehelm.activity.locations import LocationCache, Places, UnknownPlace, resolve_facility
 from carehelm.activity.models import (
     AdtMessage,
     AdtStatus,
@@ -100,7 +100,8 @@ def _may_feed(actor, facility: Facility) -> None:
         raise NotAllowed(f"you may not feed ADT messages for {facility.code}")
 
 
-def receive_adt(text: str, *, learn_locations: bool = False, channel: str = "mllp", actor=None) -> IntakeResult:
+def receive_adt(text: str, *, learn_locations: bool = False, channel: str = "mllp", actor=None,
+                cache: LocationCache | None = None) -> IntakeResult:
     try:
         event = hl7v2.parse_message(text, assume_tz=facility_zone())
     except Hl7ParseError as exc:
@@ -108,11 +109,11 @@ def receive_adt(text: str, *, learn_locations: bool = False, channel: str = "mll
         AdtMessage.objects.create(control_id="", trigger="", status=AdtStatus.REFUSED, reason=str(problem)[:300],
                                   raw_sha256=_digest(text), raw=text, channel=channel)
         return IntakeResult(AdtStatus.REFUSED, "", "", "", str(problem), hl7v2.build_ack(text, error=exc))
-    return apply_adt_event(event, learn_locations=learn_locations, channel=channel, actor=actor)
+    return apply_adt_event(event, learn_locations=learn_locations, channel=channel, actor=actor, cache=cache)
 
 
 def apply_adt_event(event: AdtEvent, *, learn_locations: bool = False, channel: str = "file",
-                    actor=None) -> IntakeResult:
+                    actor=None, cache: LocationCache | None = None) -> IntakeResult:
     digest = _digest(event.text)
     visit_number = event.visit_number.value if event.visit_number else ""
     base = {"control_id": event.message_control_id, "trigger": event.trigger_event, "effective_at":
@@ -139,7 +140,7 @@ def apply_adt_event(event: AdtEvent, *, learn_locations: bool = False, channel: 
             return answer(AdtStatus.REFUSED, reason, Hl7Problem(reason, "MSH", 10, error_code=205))
         try:
             with transaction.atomic():  # a savepoint: a refusal rolls back everything but its log row
-                _apply(event, base, learn_locations=learn_locations, actor=actor)
+                _apply(event, base, learn_locations=learn_locations, actor=actor, cache=cache)
         except Refusal as exc:
             reason = exc.text
             # Unsupported triggers are rejected (AR: do not resend); content problems are errors (AE).
@@ -212,7 +213,7 @@ def _patient(event: AdtEvent) -> Patient:
     return patient
 
 
-def _apply(event: AdtEvent, base: dict, *, learn_locations: bool, actor) -> AdtMessage:
+def _apply(event: AdtEvent, base: dict, *, learn_locations: bool, actor, cache: LocationCache | None) -> AdtMessage:
     if event.trigger_event not in SUPPORTED:
         raise Refusal(Step(event.trigger_event, event.effective_at, 0), f"{event.trigger_event} "
                       f"({hl7v2.TRIGGER_EVENTS.get(event.trigger_event, 'unknown')}) is not applied by Carehelm",
@@ -220,9 +221,9 @@ def _apply(event: AdtEvent, base: dict, *, learn_locations: bool, actor) -> AdtM
     if event.visit is None or event.visit_number is None:
         raise Refusal(Step(event.trigger_event, event.effective_at, 0), "missing visit number", field_no=19,
                       error_code=101)
-    facility = resolve_facility(event)
+    facility = resolve_facility(event, cache)
     _may_feed(actor, facility)
-    places = Places(facility, learn=learn_locations, encounter_class=event.visit.encounter_class)
+    places = Places(facility, learn=learn_locations, encounter_class=event.visit.encounter_class, cache=cache)
     unit, bed = places.resolve(event.visit.assigned_location, 3)
     pending_unit, pending_bed = places.resolve(event.visit.pending_location, 42)
     payload = _payload(event, unit, bed, pending_unit, pending_bed)
@@ -316,8 +317,9 @@ def load_adt_file(path: str | Path, *, learn_locations: bool = False,
     events = hl7v2.parse_file(path, assume_tz=facility_zone())  # Hl7ParseError: nothing written
     ordered = sorted(events, key=lambda e: (e.effective_at, e.message_number))
     results = []
+    cache = LocationCache()
     for done, event in enumerate(ordered, start=1):
-        results.append(apply_adt_event(event, learn_locations=learn_locations, channel="file"))
+        results.append(apply_adt_event(event, learn_locations=learn_locations, channel="file", cache=cache))
         if on_progress is not None:
             on_progress(done, len(ordered))
     results.sort(key=lambda r: r.message_number)

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET
 from carehelm.organization.models import Facility, Unit
 from carehelm.web import charts
 from carehelm.workforce import selectors as workforce
-from carehelm.workforce import status as cs
 from carehelm.workforce.models import Staff
 
 
@@ -21,14 +20,7 @@ def home(request):
     facilities = Facility.objects.restrict(user, "view").prefetch_related("units")
     units = Unit.objects.restrict(user, "view").select_related("facility")
     staff = Staff.objects.restrict(user, "view").filter(active=True)
-    counts = workforce.credential_counts(user, on=today)
-    by_unit: Counter = Counter()
-    for cred in workforce.credentials_for(user).filter(staff__active=True):
-        st = cs.status_of(cred, today).status
-        by_unit[(cred.staff.home_unit.name, cs.STATUS_LABELS[st].split(" ")[0])] += 1
-    for row in workforce.missing_required_credentials(staff):
-        by_unit[(row.staff.home_unit.name, "Missing")] += 1
-    chart_rows = [{"unit": u, "status": s, "count": n} for (u, s), n in sorted(by_unit.items())]
+    counts, chart_rows = workforce.credential_overview(user, on=today)
     # Count over plain rows: restrict() may add DISTINCT, and a DISTINCT over (facility, name) would
     # count two people with the same name once.
     staff_by_facility = Counter(

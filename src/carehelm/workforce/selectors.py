@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from carehelm.workforce import status as cs
@@ -128,21 +128,35 @@ def expiry_board(user, *, facility: int | None = None, unit: int | None = None, 
     return rows
 
 
+def credential_overview(user, *, on: dt.date | None = None) -> tuple[dict[str, int], list[dict]]:
+    """Dashboard figures in a few aggregate queries: status counts, the 30/60/90-day windows, and
+    the per-unit breakdown for the chart (``[{"unit", "status", "count"}]``, missing included)."""
+    on = on or today()
+    # A pk subquery, because restrict() may add DISTINCT, which would fold identical groups.
+    visible = StaffCredential.objects.restrict(user, "view").filter(staff__active=True).values("pk")
+    annotated = StaffCredential.objects.filter(pk__in=visible).annotate(st=cs.status_expression(on))
+    counts: Counter = Counter()
+    by_unit: Counter = Counter()
+    for row in annotated.values("staff__home_unit__name", "st").annotate(n=Count("pk")).order_by():
+        counts[row["st"]] += row["n"]
+        by_unit[(row["staff__home_unit__name"], row["st"])] += row["n"]
+    windows = annotated.filter(st__in=[cs.EXPIRING, cs.UNVERIFIED], expires_on__gte=on).aggregate(
+        **{f"within_{w}": Count("pk", filter=Q(expires_on__lte=on + dt.timedelta(days=w))) for w in (30, 60, 90)}
+    )
+    missing = missing_required_credentials(Staff.objects.restrict(user, "view").filter(active=True), on=on)
+    counts[cs.MISSING] = len(missing)
+    for row in missing:
+        by_unit[(row.staff.home_unit.name, cs.MISSING)] += 1
+    figures = {k: counts.get(k, 0) for k in (cs.VALID, cs.EXPIRING, cs.EXPIRED, cs.UNVERIFIED, cs.MISSING)}
+    figures.update({k: v or 0 for k, v in windows.items()})
+    chart = [{"unit": unit, "status": cs.STATUS_LABELS[st].split(" ")[0], "count": n}
+             for (unit, st), n in sorted(by_unit.items())]
+    return figures, chart
+
+
 def credential_counts(user, *, on: dt.date | None = None) -> dict[str, int]:
     """Counts for the home dashboard: expired, expiring in 30/60/90, unverified, missing."""
-    on = on or today()
-    counts: Counter = Counter()
-    base = StaffCredential.objects.restrict(user, "view").filter(staff__active=True)
-    for cred in base.only("expires_on", "verification_result"):
-        st = cs.status_of(cred, on)
-        counts[st.status] += 1
-        if st.status in (cs.EXPIRING, cs.UNVERIFIED) and st.days_left is not None and st.days_left >= 0:
-            for window in (30, 60, 90):
-                if st.days_left <= window:
-                    counts[f"within_{window}"] += 1
-    counts[cs.MISSING] = len(missing_required_credentials(Staff.objects.restrict(user, "view").filter(active=True)))
-    return {k: counts.get(k, 0) for k in (cs.VALID, cs.EXPIRING, cs.EXPIRED, cs.UNVERIFIED, cs.MISSING,
-                                          "within_30", "within_60", "within_90")}
+    return credential_overview(user, on=on)[0]
 
 
 @dataclass(frozen=True)

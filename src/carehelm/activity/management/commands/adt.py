@@ -17,6 +17,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from carehelm.activity import services
+from carehelm.activity.locations import LocationCache
 from carehelm.audit.context import acting
 from carehelm.engines.interop import hl7v2
 from carehelm.engines.interop.hl7v2 import Hl7ParseError
@@ -123,9 +124,11 @@ class Command(BaseCommand):
             self.stdout.write("replay stopped")
 
     def listen(self, host, port, learn):
+        cache = LocationCache()
+
         def handler(text: str) -> str:
             with acting(source="mllp"):
-                return services.receive_adt(text, learn_locations=learn, channel="mllp").ack
+                return services.receive_adt(text, learn_locations=learn, channel="mllp", cache=cache).ack
 
         self.server = MllpServer(handler, host=host, port=port)
 
