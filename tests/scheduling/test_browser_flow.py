@@ -68,7 +68,11 @@ def test_manager_generates_explains_edits_and_publishes_and_the_nurse_sees_the_s
     page.locator("#time_limit").fill("6")
     page.get_by_role("button", name="Generate roster").click()
     worker = _run_worker_once(period.pk)
-    page.get_by_text("best penalty").first.wait_for(timeout=20_000)  # live figures while it runs
+    try:
+        page.get_by_text("best penalty").first.wait_for(timeout=20_000)  # live figures while it runs
+    except Exception:
+        page.screenshot(path="/tmp/shots/fail.png", full_page=True)
+        raise
     page.get_by_text("Last generation:").wait_for(timeout=40_000)  # the page reloads when it is done
     worker.join(timeout=30)
     assert Assignment.objects.filter(period=period).count() >= 14

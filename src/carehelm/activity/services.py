@@ -154,6 +154,8 @@ def apply_adt_event(event: AdtEvent, *, learn_locations: bool = False, channel: 
             problem = Hl7Problem(reason, "MSH", 4, error_code=207, ack_code="AR")
         else:
             return answer(AdtStatus.APPLIED)
+        if cache is not None and learn_locations:
+            cache.found.clear()  # places learned inside the rolled-back savepoint are gone again
         AdtMessage.objects.create(**base, status=AdtStatus.REFUSED, reason=reason[:300])
         record(action="adt.refused", summary=f"ADT {event.trigger_event} {event.message_control_id} refused"
                + (f" (visit {visit_number})" if visit_number else "") + f": {reason}",
@@ -247,7 +249,10 @@ def _apply(event: AdtEvent, base: dict, *, learn_locations: bool, actor, cache: 
                           field_no=exc.field_no, error_code=exc.error_code) from None
         raise
 
-    stays_before = list(encounter.stays.filter(bed__isnull=False).values_list("bed_id", "end_at")) if encounter else []
+    stays_before = list(encounter.stays.order_by("start_at", "id").values_list(
+        "unit_id", "bed_id", "start_at", "end_at")) if encounter else []
+    pendings_before = list(encounter.pending_moves.order_by("start_at", "id").values_list(
+        "kind", "from_unit_id", "to_unit_id", "to_bed_id", "start_at", "end_at")) if encounter else []
     if encounter is None:
         encounter = Encounter(facility=facility, visit_number=visit_number, patient=_patient(event),
                               encounter_class=course.encounter_class or "inpatient", source="hl7")
@@ -256,11 +261,11 @@ def _apply(event: AdtEvent, base: dict, *, learn_locations: bool, actor, cache: 
         if patient.pk != encounter.patient_id:
             raise Refusal(new_step, f"visit {visit_number} belongs to another patient", segment="PID", field_no=3,
                           error_code=207)
-    _store_course(encounter, course)
+    _store_course(encounter, course, stays_before, pendings_before)
     message = AdtMessage.objects.create(**base, status=AdtStatus.APPLIED, facility=facility, encounter=encounter,
                                         payload=payload)
-    _follow_beds(stays_before, [(s.bed_id, s.end) for s in course.stays if s.bed_id],
-                 cancelled=event.trigger_event in CANCELS)
+    _follow_beds([(bed, end) for _, bed, _, end in stays_before if bed],
+                 [(s.bed_id, s.end) for s in course.stays if s.bed_id], cancelled=event.trigger_event in CANCELS)
     current = course.current
     record(action="adt.applied", obj=encounter,
            summary=f"ADT {event.trigger_event} {event.message_control_id} applied to visit {visit_number}",
@@ -268,7 +273,7 @@ def _apply(event: AdtEvent, base: dict, *, learn_locations: bool, actor, cache: 
     return message
 
 
-def _store_course(encounter: Encounter, course: Course) -> None:
+def _store_course(encounter: Encounter, course: Course, stays_before: list, pendings_before: list) -> None:
     encounter.status = course.final_status if course.status != "none" else EncounterStatus.CANCELLED
     if course.encounter_class:
         encounter.encounter_class = course.encounter_class
@@ -280,13 +285,18 @@ def _store_course(encounter: Encounter, course: Course) -> None:
     encounter.hospital_service = (course.hospital_service or "")[:32]
     encounter.on_leave = course.on_leave
     encounter.save()
-    UnitStay.objects.filter(encounter=encounter).delete()
-    UnitStay.objects.bulk_create([UnitStay(encounter=encounter, unit_id=s.unit_id, bed_id=s.bed_id,
-                                           start_at=s.start, end_at=s.end) for s in course.stays])
-    PendingMove.objects.filter(encounter=encounter).delete()
-    PendingMove.objects.bulk_create([PendingMove(encounter=encounter, kind=p.kind, from_unit_id=p.from_unit_id,
-                                                 to_unit_id=p.to_unit_id, to_bed_id=p.to_bed_id, start_at=p.start,
-                                                 end_at=p.end) for p in course.pendings])
+    # Rewritten only when the derived history changed (an A08 or a pending move leaves stays alone).
+    stays = [(s.unit_id, s.bed_id, s.start, s.end) for s in course.stays]
+    if stays != stays_before:
+        UnitStay.objects.filter(encounter=encounter).delete()
+        UnitStay.objects.bulk_create([UnitStay(encounter=encounter, unit_id=u, bed_id=b, start_at=start, end_at=end)
+                                      for u, b, start, end in stays])
+    pendings = [(p.kind, p.from_unit_id, p.to_unit_id, p.to_bed_id, p.start, p.end) for p in course.pendings]
+    if pendings != pendings_before:
+        PendingMove.objects.filter(encounter=encounter).delete()
+        PendingMove.objects.bulk_create([
+            PendingMove(encounter=encounter, kind=k, from_unit_id=f, to_unit_id=to, to_bed_id=bed, start_at=start,
+                        end_at=end) for k, f, to, bed, start, end in pendings])
 
 
 def _follow_beds(before: list[tuple[int, datetime | None]], after: list[tuple[int, datetime | None]], *,
@@ -297,7 +307,7 @@ def _follow_beds(before: list[tuple[int, datetime | None]], after: list[tuple[in
     all_before, all_after = {bed for bed, _ in before}, {bed for bed, _ in after}
     occupied_now = set(UnitStay.objects.filter(bed_id__in=all_before | all_after, end_at__isnull=True)
                        .values_list("bed_id", flat=True))
-    for bed in Bed.objects.filter(pk__in=all_before | all_after):
+    for bed in Bed.objects.filter(pk__in=all_before | all_after).order_by():
         if bed.pk in occupied_now:
             status = BedStatus.OCCUPIED
         elif bed.pk in open_before or bed.pk in all_after - all_before:

@@ -107,7 +107,8 @@ TEMPLATES = [
     },
 ]
 
-DATA_DIR.mkdir(parents=True, exist_ok=True) if not os.environ.get("DATABASE_URL") else None
+if not os.environ.get("DATABASE_URL"):
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{DATA_DIR / 'carehelm.sqlite3'}",
@@ -139,7 +140,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static" if not os.environ.get("CAREHELM_STATIC_ROOT") else Path(os.environ["CAREHELM_STATIC_ROOT"])
+STATIC_ROOT = Path(os.environ.get("CAREHELM_STATIC_ROOT") or DATA_DIR / "static")
+if TESTING:
+    # whitenoise warns at start-up when the collectstatic folder is absent; tests never collect.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
