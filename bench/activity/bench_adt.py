@@ -35,14 +35,19 @@ def machine() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        mem_kb = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines()
-                      if x.startswith("MemTotal"))
+        mem_kb = next(
+            int(x.split()[1])
+            for x in Path("/proc/meminfo").read_text().splitlines()
+            if x.startswith("MemTotal")
+        )
         ram = f"{mem_kb / 1024 / 1024:.1f} GiB RAM"
     except (OSError, StopIteration):
         ram = "unknown RAM"
     load = os.getloadavg()
-    return (f"{os.cpu_count()} CPUs ({cpu}), {ram}, Python {platform.python_version()}, "
-            f"load average at start {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {ram}, Python {platform.python_version()}, "
+        f"load average at start {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}"
+    )
 
 
 def setup_database(data_dir: str, n_messages: int) -> list[str]:
@@ -59,20 +64,37 @@ def setup_database(data_dir: str, n_messages: int) -> list[str]:
     from carehelm.organization import services as org
     from carehelm.organization.models import FacilityKind, UnitKind
 
-    config = HospitalConfig(facility="GH", start=dt.datetime(2026, 1, 5), days=max(3, n_messages // 400 + 2), seed=7)
+    config = HospitalConfig(
+        facility="GH", start=dt.datetime(2026, 1, 5), days=max(3, n_messages // 400 + 2), seed=7
+    )
     system = org.create_health_system(name="Bench Health", code="bench")
-    facility = org.create_facility(health_system=system, name="General Hospital", code="GH", kind=FacilityKind.HOSPITAL)
-    kinds = {"ed": UnitKind.EMERGENCY, "icu": UnitKind.ICU, "theatre": UnitKind.OPERATING_THEATRE,
-             "maternity": UnitKind.MATERNITY}
+    facility = org.create_facility(
+        health_system=system, name="General Hospital", code="GH", kind=FacilityKind.HOSPITAL
+    )
+    kinds = {
+        "ed": UnitKind.EMERGENCY,
+        "icu": UnitKind.ICU,
+        "theatre": UnitKind.OPERATING_THEATRE,
+        "maternity": UnitKind.MATERNITY,
+    }
     for u in config.units:
-        unit = org.create_unit(facility=facility, name=u.name, code=u.name, kind=kinds.get(u.kind, UnitKind.INPATIENT_WARD),
-                               staffed_beds=u.beds if u.kind not in ("ed", "theatre") else 0)
+        unit = org.create_unit(
+            facility=facility,
+            name=u.name,
+            code=u.name,
+            kind=kinds.get(u.kind, UnitKind.INPATIENT_WARD),
+            staffed_beds=u.beds if u.kind not in ("ed", "theatre") else 0,
+        )
         if u.kind == "theatre":
             for i in range(u.beds):
                 org.add_room_with_beds(unit=unit, room_name=f"OR{i + 1}", bed_labels=[])
         elif u.kind != "ed":
             for r in range((u.beds + u.beds_per_room - 1) // u.beds_per_room):
-                labels = ["A", "B"][: min(u.beds_per_room, u.beds - r * u.beds_per_room)] if u.beds_per_room > 1 else ["A"]
+                labels = (
+                    ["A", "B"][: min(u.beds_per_room, u.beds - r * u.beds_per_room)]
+                    if u.beds_per_room > 1
+                    else ["A"]
+                )
                 org.add_room_with_beds(unit=unit, room_name=f"{u.name}-{r + 1:02d}", bed_labels=labels)
     result = simulate(config)
     events = result.adt_events[:n_messages]
@@ -82,8 +104,13 @@ def setup_database(data_dir: str, n_messages: int) -> list[str]:
 def start_listener(data_dir: str) -> tuple[subprocess.Popen, int]:
     env = {**os.environ, "CAREHELM_DATA_DIR": data_dir, "CAREHELM_LOG_LEVEL": "WARNING"}
     carehelm = Path(sys.executable).with_name("carehelm")
-    proc = subprocess.Popen([str(carehelm), "adt", "listen", "--port", "0"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [str(carehelm), "adt", "listen", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = proc.stdout.readline()
     match = re.search(r"listening on [\d.]+:(\d+)", line)
     if not match:

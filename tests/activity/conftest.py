@@ -17,8 +17,10 @@ ZONE = ZoneInfo("America/New_York")
 
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     settings.TIME_ZONE = "America/New_York"
     # The personas' passwords are hashed on every test; the default hasher is slow on purpose.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -44,14 +46,52 @@ def hl7_time(moment: dt.datetime) -> str:
     return moment.strftime("%Y%m%d%H%M%S")
 
 
-def adt(trigger: str, control_id: str, visit: str, at: dt.datetime, *, location: str = "ICU^ICU-01^A^rgh",
-        mrn: str = "MRN1", patient_class: str = "I", pending: str = "", disposition: str = "",
-        expected_discharge: dt.datetime | None = None, version: str = "2.5.1", sent: dt.datetime | None = None,
-        admit_source: str = "7") -> str:
+def adt(
+    trigger: str,
+    control_id: str,
+    visit: str,
+    at: dt.datetime,
+    *,
+    location: str = "ICU^ICU-01^A^rgh",
+    mrn: str = "MRN1",
+    patient_class: str = "I",
+    pending: str = "",
+    disposition: str = "",
+    expected_discharge: dt.datetime | None = None,
+    version: str = "2.5.1",
+    sent: dt.datetime | None = None,
+    admit_source: str = "7",
+) -> str:
     """One ADT message, CR-separated."""
     sent = sent or at
-    pv1 = ["PV1", "1", patient_class, location, "", "", "", "", "", "", "MED", "", "", "", admit_source, "", "", "",
-           "", visit + "^^^RGH^VN"] + [""] * 16 + [disposition] + [""] * 5 + [pending]
+    pv1 = (
+        [
+            "PV1",
+            "1",
+            patient_class,
+            location,
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "MED",
+            "",
+            "",
+            "",
+            admit_source,
+            "",
+            "",
+            "",
+            "",
+            visit + "^^^RGH^VN",
+        ]
+        + [""] * 16
+        + [disposition]
+        + [""] * 5
+        + [pending]
+    )
     pv2 = ["PV2"] + [""] * 8 + [hl7_time(expected_discharge) if expected_discharge else ""]
     segments = [
         f"MSH|^~\\&|ADTSYS|RGH|CAREHELM|RGH|{hl7_time(sent)}||ADT^{trigger}^ADT_A01|{control_id}|P|{version}",

@@ -44,8 +44,7 @@ def test_admit_occupies_the_unit_and_the_bed_from_its_effective_time(ward):
 
 
 def test_transfer_moves_the_patient_between_units_at_the_transfer_time(ward):
-    send(adt("A01", "C1", "V1", t(2, 8)),
-         adt("A02", "C2", "V1", t(3, 10), location="MS4^401^B^rgh"))
+    send(adt("A01", "C1", "V1", t(2, 8)), adt("A02", "C2", "V1", t(3, 10), location="MS4^401^B^rgh"))
     assert counts(t(3, 9), "ICU") == (1, 0, 0) and counts(t(3, 9), "MS4") == (0, 0, 0)
     assert counts(t(3, 11), "ICU") == (0, 0, 0) and counts(t(3, 11), "MS4") == (1, 0, 0)
     assert bed("ICU-01").status == "H"  # left by transfer: to be cleaned
@@ -53,8 +52,7 @@ def test_transfer_moves_the_patient_between_units_at_the_transfer_time(ward):
 
 
 def test_discharge_empties_the_unit_and_leaves_the_bed_to_housekeeping(ward):
-    send(adt("A01", "C1", "V1", t(2, 8)),
-         adt("A03", "C2", "V1", t(4, 11), disposition="01"))
+    send(adt("A01", "C1", "V1", t(2, 8)), adt("A03", "C2", "V1", t(4, 11), disposition="01"))
     assert counts(t(4, 10), "ICU") == (1, 0, 0)
     assert counts(t(4, 11), "ICU") == (0, 0, 0)
     enc = Encounter.objects.get(visit_number="V1")
@@ -89,25 +87,25 @@ def test_pending_admit_transfer_and_discharge_count_as_pending_in_and_out(ward):
 
 
 def test_update_changes_the_expected_discharge_but_not_the_census(ward):
-    send(adt("A01", "C1", "V1", t(2, 8)),
-         adt("A08", "C2", "V1", t(2, 9), expected_discharge=t(5, 11)))
+    send(adt("A01", "C1", "V1", t(2, 8)), adt("A08", "C2", "V1", t(2, 9), expected_discharge=t(5, 11)))
     enc = Encounter.objects.get(visit_number="V1")
     assert enc.expected_discharge_at == t(5, 11)
     assert counts(t(2, 10), "ICU") == (1, 0, 0)
 
 
 def test_cancel_admit_removes_the_visit_from_every_census(ward):
-    send(adt("A01", "C1", "V1", t(2, 8)),
-         adt("A11", "C2", "V1", t(2, 9)))
+    send(adt("A01", "C1", "V1", t(2, 8)), adt("A11", "C2", "V1", t(2, 9)))
     assert counts(t(2, 8, 30), "ICU") == (0, 0, 0)
     assert Encounter.objects.get(visit_number="V1").status == "cancelled"
     assert bed("ICU-01").status == "U"  # the patient was never really there: no cleaning
 
 
 def test_cancel_transfer_puts_the_patient_back_exactly_where_they_were(ward):
-    send(adt("A01", "C1", "V1", t(2, 8)),
-         adt("A02", "C2", "V1", t(3, 10), location="MS4^401^A^rgh"),
-         adt("A12", "C3", "V1", t(3, 11), location="MS4^401^A^rgh"))
+    send(
+        adt("A01", "C1", "V1", t(2, 8)),
+        adt("A02", "C2", "V1", t(3, 10), location="MS4^401^A^rgh"),
+        adt("A12", "C3", "V1", t(3, 11), location="MS4^401^A^rgh"),
+    )
     stays = list(UnitStay.objects.filter(encounter__visit_number="V1").values_list("unit__code", "end_at"))
     assert stays == [("ICU", None)]
     assert counts(t(3, 10, 30), "ICU") == (1, 0, 0) and counts(t(3, 10, 30), "MS4") == (0, 0, 0)
@@ -115,9 +113,7 @@ def test_cancel_transfer_puts_the_patient_back_exactly_where_they_were(ward):
 
 
 def test_cancel_discharge_reopens_the_stay(ward):
-    send(adt("A01", "C1", "V1", t(2, 8)),
-         adt("A03", "C2", "V1", t(4, 10)),
-         adt("A13", "C3", "V1", t(4, 12)))
+    send(adt("A01", "C1", "V1", t(2, 8)), adt("A03", "C2", "V1", t(4, 10)), adt("A13", "C3", "V1", t(4, 12)))
     assert counts(t(5, 8), "ICU") == (1, 0, 0)
     enc = Encounter.objects.get(visit_number="V1")
     assert enc.status == "active" and enc.discharge_at is None
@@ -125,8 +121,7 @@ def test_cancel_discharge_reopens_the_stay(ward):
 
 
 def test_cancel_of_an_admit_after_a_transfer_is_refused_and_changes_nothing(ward):
-    send(adt("A01", "C1", "V1", t(2, 8)),
-         adt("A02", "C2", "V1", t(3, 10), location="MS4^401^A^rgh"))
+    send(adt("A01", "C1", "V1", t(2, 8)), adt("A02", "C2", "V1", t(3, 10), location="MS4^401^A^rgh"))
     result = send(adt("A11", "C3", "V1", t(3, 12)))
     assert result.status == "refused" and "MSA|AE|C3" in result.ack
     assert counts(t(3, 13), "MS4") == (1, 0, 0)
@@ -134,8 +129,7 @@ def test_cancel_of_an_admit_after_a_transfer_is_refused_and_changes_nothing(ward
 
 def test_late_transfer_is_placed_at_its_effective_time(ward):
     # Admit, then discharge from MS4 arrives; the transfer that happened before it arrives last.
-    send(adt("A01", "C1", "V1", t(2, 8)),
-         adt("A03", "C3", "V1", t(5, 10), location="MS4^401^A^rgh"))
+    send(adt("A01", "C1", "V1", t(2, 8)), adt("A03", "C3", "V1", t(5, 10), location="MS4^401^A^rgh"))
     late = send(adt("A02", "C2", "V1", t(3, 10), location="MS4^401^A^rgh", sent=t(5, 12)))
     assert late.status == "applied"
     assert counts(t(3, 9), "ICU") == (1, 0, 0)
@@ -144,9 +138,20 @@ def test_late_transfer_is_placed_at_its_effective_time(ward):
     assert bed("401").status == "H" and bed("ICU-01").status == "H"
 
 
+def test_discharge_that_arrives_before_its_late_admission_is_applied_when_the_admission_comes(ward):
+    early = send(adt("A03", "C2", "V1", t(4, 10)))
+    assert early.status == "refused" and "unknown visit" in early.reason
+    late_admit = send(adt("A01", "C1", "V1", t(2, 8), sent=t(4, 12)))
+    assert late_admit.status == "applied"
+    enc = Encounter.objects.get(visit_number="V1")
+    assert enc.status == "finished" and enc.discharge_at == t(4, 10)
+    assert counts(t(3, 8), "ICU") == (1, 0, 0) and counts(t(4, 11), "ICU") == (0, 0, 0)
+    # If the sender resends the discharge it had a NAK for, it is a duplicate, not a second discharge.
+    assert send(adt("A03", "C2", "V1", t(4, 10))).status == "duplicate"
+
+
 def test_late_discharge_that_would_precede_an_applied_transfer_is_refused(ward):
-    send(adt("A01", "C1", "V1", t(2, 8)),
-         adt("A02", "C2", "V1", t(4, 10), location="MS4^401^A^rgh"))
+    send(adt("A01", "C1", "V1", t(2, 8)), adt("A02", "C2", "V1", t(4, 10), location="MS4^401^A^rgh"))
     late = send(adt("A03", "C3", "V1", t(3, 10)))
     assert late.status == "refused" and "A02" in late.reason
     assert counts(t(4, 11), "MS4") == (1, 0, 0)
@@ -167,16 +172,21 @@ def test_reused_control_id_with_other_content_is_refused(ward):
     assert other.status == "refused" and not Encounter.objects.filter(visit_number="V2").exists()
 
 
-@pytest.mark.parametrize("story, refused_reason", [
-    ([("A01", "V1", t(2, 8)), ("A03", "V1", t(3, 8)), ("A02", "V1", t(4, 8))], "after discharge"),
-    ([("A02", "V7", t(4, 8))], "unknown visit"),
-    ([("A03", "V7", t(4, 8))], "unknown visit"),
-    ([("A01", "V1", t(2, 8)), ("A01", "V1", t(2, 9))], "already in house"),
-    ([("A13", "V7", t(4, 8))], "unknown visit"),
-])
+@pytest.mark.parametrize(
+    "story, refused_reason",
+    [
+        ([("A01", "V1", t(2, 8)), ("A03", "V1", t(3, 8)), ("A02", "V1", t(4, 8))], "after discharge"),
+        ([("A02", "V7", t(4, 8))], "unknown visit"),
+        ([("A03", "V7", t(4, 8))], "unknown visit"),
+        ([("A01", "V1", t(2, 8)), ("A01", "V1", t(2, 9))], "already in house"),
+        ([("A13", "V7", t(4, 8))], "unknown visit"),
+    ],
+)
 def test_impossible_sequences_are_refused_with_a_nak_and_logged(ward, story, refused_reason):
-    results = [send(adt(trigger, f"C{i}", visit, at, location="MS4^401^A^rgh"))
-               for i, (trigger, visit, at) in enumerate(story)]
+    results = [
+        send(adt(trigger, f"C{i}", visit, at, location="MS4^401^A^rgh"))
+        for i, (trigger, visit, at) in enumerate(story)
+    ]
     last = results[-1]
     assert last.status == "refused" and refused_reason in last.reason
     assert "MSA|AE|" in last.ack

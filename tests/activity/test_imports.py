@@ -38,33 +38,101 @@ def test_generated_bundle_imports_every_counted_encounter(ward):
 
 
 def _hand_made_bundle(location_code="ICU") -> dict:
-    return {"resourceType": "Bundle", "type": "collection", "entry": [
-        {"fullUrl": "urn:uuid:p1", "resource": {"resourceType": "Patient", "id": "p1",
-         "identifier": [{"system": "urn:rgh:mrn", "value": "M-100",
-                         "type": {"coding": [{"code": "MR"}]}}], "gender": "female", "birthDate": "1950-04-02"}},
-        {"fullUrl": "urn:uuid:org", "resource": {"resourceType": "Organization", "id": "org", "name": "Riverbend General"}},
-        {"fullUrl": "urn:uuid:icu", "resource": {"resourceType": "Location", "id": "icu", "name": location_code,
-         "physicalType": {"coding": [{"code": "wa"}]}}},
-        {"fullUrl": "urn:uuid:room", "resource": {"resourceType": "Location", "id": "room", "name": "ICU-02",
-         "physicalType": {"coding": [{"code": "ro"}]}, "partOf": {"reference": "urn:uuid:icu"}}},
-        {"fullUrl": "urn:uuid:bed", "resource": {"resourceType": "Location", "id": "bed", "name": "A",
-         "physicalType": {"coding": [{"code": "bd"}]}, "partOf": {"reference": "urn:uuid:room"}}},
-        {"fullUrl": "urn:uuid:ms4", "resource": {"resourceType": "Location", "id": "ms4", "name": "MS4",
-         "physicalType": {"coding": [{"code": "wa"}]}}},
-        {"fullUrl": "urn:uuid:e1", "resource": {
-            "resourceType": "Encounter", "id": "e1", "status": "finished",
-            "identifier": [{"system": "urn:rgh:visit", "value": "F-1"}],
-            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP"},
-            "subject": {"reference": "urn:uuid:p1"}, "serviceProvider": {"reference": "urn:uuid:org"},
-            "period": {"start": "2026-03-02T08:00:00-05:00", "end": "2026-03-05T11:00:00-05:00"},
-            "hospitalization": {"admitSource": {"coding": [{"code": "emd"}]},
-                                "dischargeDisposition": {"coding": [{"code": "home"}]}},
-            "location": [
-                {"location": {"reference": "urn:uuid:bed"}, "status": "completed",
-                 "period": {"start": "2026-03-02T08:00:00-05:00", "end": "2026-03-03T10:00:00-05:00"}},
-                {"location": {"reference": "urn:uuid:ms4"}, "status": "completed",
-                 "period": {"start": "2026-03-03T10:00:00-05:00", "end": "2026-03-05T11:00:00-05:00"}}]}},
-    ]}
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:p1",
+                "resource": {
+                    "resourceType": "Patient",
+                    "id": "p1",
+                    "identifier": [
+                        {"system": "urn:rgh:mrn", "value": "M-100", "type": {"coding": [{"code": "MR"}]}}
+                    ],
+                    "gender": "female",
+                    "birthDate": "1950-04-02",
+                },
+            },
+            {
+                "fullUrl": "urn:uuid:org",
+                "resource": {"resourceType": "Organization", "id": "org", "name": "Riverbend General"},
+            },
+            {
+                "fullUrl": "urn:uuid:icu",
+                "resource": {
+                    "resourceType": "Location",
+                    "id": "icu",
+                    "name": location_code,
+                    "physicalType": {"coding": [{"code": "wa"}]},
+                },
+            },
+            {
+                "fullUrl": "urn:uuid:room",
+                "resource": {
+                    "resourceType": "Location",
+                    "id": "room",
+                    "name": "ICU-02",
+                    "physicalType": {"coding": [{"code": "ro"}]},
+                    "partOf": {"reference": "urn:uuid:icu"},
+                },
+            },
+            {
+                "fullUrl": "urn:uuid:bed",
+                "resource": {
+                    "resourceType": "Location",
+                    "id": "bed",
+                    "name": "A",
+                    "physicalType": {"coding": [{"code": "bd"}]},
+                    "partOf": {"reference": "urn:uuid:room"},
+                },
+            },
+            {
+                "fullUrl": "urn:uuid:ms4",
+                "resource": {
+                    "resourceType": "Location",
+                    "id": "ms4",
+                    "name": "MS4",
+                    "physicalType": {"coding": [{"code": "wa"}]},
+                },
+            },
+            {
+                "fullUrl": "urn:uuid:e1",
+                "resource": {
+                    "resourceType": "Encounter",
+                    "id": "e1",
+                    "status": "finished",
+                    "identifier": [{"system": "urn:rgh:visit", "value": "F-1"}],
+                    "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP"},
+                    "subject": {"reference": "urn:uuid:p1"},
+                    "serviceProvider": {"reference": "urn:uuid:org"},
+                    "period": {"start": "2026-03-02T08:00:00-05:00", "end": "2026-03-05T11:00:00-05:00"},
+                    "hospitalization": {
+                        "admitSource": {"coding": [{"code": "emd"}]},
+                        "dischargeDisposition": {"coding": [{"code": "home"}]},
+                    },
+                    "location": [
+                        {
+                            "location": {"reference": "urn:uuid:bed"},
+                            "status": "completed",
+                            "period": {
+                                "start": "2026-03-02T08:00:00-05:00",
+                                "end": "2026-03-03T10:00:00-05:00",
+                            },
+                        },
+                        {
+                            "location": {"reference": "urn:uuid:ms4"},
+                            "status": "completed",
+                            "period": {
+                                "start": "2026-03-03T10:00:00-05:00",
+                                "end": "2026-03-05T11:00:00-05:00",
+                            },
+                        },
+                    ],
+                },
+            },
+        ],
+    }
 
 
 def _census(at, code):
@@ -78,9 +146,15 @@ def test_hand_made_bundle_gives_the_location_history_to_the_census(ward, tmp_pat
     assert code == 0, err
     enc = Encounter.objects.get(visit_number="F-1")
     assert (enc.facility.code, enc.encounter_class, enc.admit_source, enc.discharge_disposition) == (
-        "rgh", "inpatient", "emd", "home")
+        "rgh",
+        "inpatient",
+        "emd",
+        "home",
+    )
     assert list(enc.stays.order_by("start_at").values_list("unit__code", "bed__room__name")) == [
-        ("ICU", "ICU-02"), ("MS4", None)]
+        ("ICU", "ICU-02"),
+        ("MS4", None),
+    ]
     assert (_census(t(2, 12), "ICU"), _census(t(2, 12), "MS4")) == (1, 0)
     assert (_census(t(4, 12), "ICU"), _census(t(4, 12), "MS4")) == (0, 1)
     assert _census(t(5, 12), "MS4") == 0

@@ -36,11 +36,14 @@ def write(tmp_path, name, *messages, newline="\r") -> Path:
 
 def test_adt_load_prints_one_line_per_message_and_applies_in_effective_order(ward, tmp_path):
     # The transfer is written first in the file but happened after the admit: effective order wins.
-    path = write(tmp_path, "feed.hl7",
-                 adt("A02", "C2", "V1", t(3, 10), location="MS4^401^A^rgh"),
-                 adt("A01", "C1", "V1", t(2, 8)),
-                 adt("A02", "C3", "V404", t(3, 11), location="MS4^401^B^rgh"),
-                 newline="\n")
+    path = write(
+        tmp_path,
+        "feed.hl7",
+        adt("A02", "C2", "V1", t(3, 10), location="MS4^401^A^rgh"),
+        adt("A01", "C1", "V1", t(2, 8)),
+        adt("A02", "C3", "V404", t(3, 11), location="MS4^401^B^rgh"),
+        newline="\n",
+    )
     out, err, code = run("adt", "load", str(path))
     lines = [line for line in out.splitlines() if " message " in line]
     assert [line.split(": ", 1)[1].split()[0] for line in lines] == ["accepted", "accepted", "refused"]
@@ -51,12 +54,15 @@ def test_adt_load_prints_one_line_per_message_and_applies_in_effective_order(war
 
 
 def test_census_json_gives_the_census_as_it_stood_at_a_past_instant(ward, tmp_path):
-    path = write(tmp_path, "feed.hl7",
-                 adt("A01", "C1", "V1", t(2, 8)),
-                 adt("A01", "C2", "V2", t(2, 9), mrn="MRN2", location="ICU^ICU-02^A^rgh"),
-                 adt("A15", "C3", "V2", t(2, 12), mrn="MRN2", location="ICU^ICU-02^A^rgh", pending="MS4^402^A^rgh"),
-                 adt("A02", "C4", "V2", t(2, 15), mrn="MRN2", location="MS4^402^A^rgh"),
-                 adt("A03", "C5", "V1", t(3, 10)))
+    path = write(
+        tmp_path,
+        "feed.hl7",
+        adt("A01", "C1", "V1", t(2, 8)),
+        adt("A01", "C2", "V2", t(2, 9), mrn="MRN2", location="ICU^ICU-02^A^rgh"),
+        adt("A15", "C3", "V2", t(2, 12), mrn="MRN2", location="ICU^ICU-02^A^rgh", pending="MS4^402^A^rgh"),
+        adt("A02", "C4", "V2", t(2, 15), mrn="MRN2", location="MS4^402^A^rgh"),
+        adt("A03", "C5", "V1", t(3, 10)),
+    )
     run("adt", "load", str(path))
     out, _, _ = run("census", "--at", "2026-03-02T13:00", "--json")
     census = json.loads(out)
@@ -64,7 +70,11 @@ def test_census_json_gives_the_census_as_it_stood_at_a_past_instant(ward, tmp_pa
     ms4 = next(u for u in census["units"] if u["unit"] == "MS4")
     assert census["at"].startswith("2026-03-02T13:00")
     assert {k: icu[k] for k in ("occupied", "pending_in", "pending_out", "staffed_beds")} == {
-        "occupied": 2, "pending_in": 0, "pending_out": 1, "staffed_beds": 14}
+        "occupied": 2,
+        "pending_in": 0,
+        "pending_out": 1,
+        "staffed_beds": 14,
+    }
     assert (ms4["occupied"], ms4["pending_in"]) == (0, 1)
     later = json.loads(run("census", "--at", "2026-03-03T12:00-05:00", "--json")[0])
     icu = next(u for u in later["units"] if u["unit"] == "ICU")
@@ -74,8 +84,11 @@ def test_census_json_gives_the_census_as_it_stood_at_a_past_instant(ward, tmp_pa
 
 
 def test_a_file_that_does_not_parse_whole_writes_nothing(ward, tmp_path):
-    bad = adt("A02", "C2", "V1", t(3, 10)).replace("ADT^A02^ADT_A01", "ADT^A02^ADT_A01").replace(
-        "20260303100000", "2026-03-03")  # EVN-6 is not an HL7 date/time
+    bad = (
+        adt("A02", "C2", "V1", t(3, 10))
+        .replace("ADT^A02^ADT_A01", "ADT^A02^ADT_A01")
+        .replace("20260303100000", "2026-03-03")
+    )  # EVN-6 is not an HL7 date/time
     path = write(tmp_path, "broken.hl7", adt("A01", "C1", "V1", t(2, 8)), bad)
     out, err, code = run("adt", "load", str(path))
     assert code == 1 and "nothing written" in err and "message 2" in err and "EVN-6" in err

@@ -16,10 +16,20 @@ from tests.activity.conftest import adt, t
 
 pytestmark = pytest.mark.django_db
 PERSONAS = ["executive", "facility_admin", "unit_manager", "compliance", "staff"]
-CENSUS_UNITS = {"executive": {"ICU", "MS4"}, "facility_admin": {"ICU", "MS4"}, "unit_manager": {"ICU"},
-                "compliance": {"ICU", "MS4"}, "staff": {"ICU"}}
-ENCOUNTERS = {"executive": {"V1", "V2"}, "facility_admin": {"V1", "V2"}, "unit_manager": {"V1"},
-              "compliance": {"V1", "V2"}, "staff": set()}
+CENSUS_UNITS = {
+    "executive": {"ICU", "MS4"},
+    "facility_admin": {"ICU", "MS4"},
+    "unit_manager": {"ICU"},
+    "compliance": {"ICU", "MS4"},
+    "staff": {"ICU"},
+}
+ENCOUNTERS = {
+    "executive": {"V1", "V2"},
+    "facility_admin": {"V1", "V2"},
+    "unit_manager": {"V1"},
+    "compliance": {"V1", "V2"},
+    "staff": set(),
+}
 MAY_FEED = {"executive", "facility_admin"}
 MAY_CHANGE_ICU_BED = {"executive", "facility_admin", "unit_manager"}
 
@@ -66,9 +76,11 @@ def test_encounter_list_api_is_restricted(activity, client, persona):
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_only_executives_and_facility_administrators_may_feed_adt(activity, client, persona):
     client.force_login(activity.users[persona])
-    response = client.post("/api/activity/adt", {"messages": adt("A01", "C9", "V9", t(3, 8), mrn="MRN9",
-                                                                  location="ICU^ICU-03^A^rgh")},
-                           content_type="application/json")
+    response = client.post(
+        "/api/activity/adt",
+        {"messages": adt("A01", "C9", "V9", t(3, 8), mrn="MRN9", location="ICU^ICU-03^A^rgh")},
+        content_type="application/json",
+    )
     if persona in MAY_FEED:
         assert response.status_code == 200
         body = response.json()
@@ -100,8 +112,9 @@ def test_an_occupied_bed_status_follows_the_feed_only(activity, client):
 
 def test_er7_endpoint_answers_with_the_ack_text(activity, client):
     client.force_login(activity.users["facility_admin"])
-    response = client.post("/api/activity/adt/er7", adt("A03", "C7", "V1", t(4, 8)),
-                           content_type="x-application/hl7-v2+er7")
+    response = client.post(
+        "/api/activity/adt/er7", adt("A03", "C7", "V1", t(4, 8)), content_type="x-application/hl7-v2+er7"
+    )
     assert response.status_code == 200 and response.content.decode().startswith("MSH|")
     assert "MSA|AA|C7" in response.content.decode()
 
@@ -111,4 +124,7 @@ def test_anonymous_gets_nothing(activity, client):
     assert client.get(f"/census/units/{activity.icu.pk}/").status_code == 302
     for path in ("/api/activity/census", "/api/activity/encounters"):
         assert client.get(path).status_code == 401
-    assert client.post("/api/activity/adt", {"messages": "MSH|"}, content_type="application/json").status_code == 401
+    assert (
+        client.post("/api/activity/adt", {"messages": "MSH|"}, content_type="application/json").status_code
+        == 401
+    )

@@ -201,3 +201,29 @@ def test_generate_runs_as_a_task_with_progress_and_saves_a_draft(world, ward, cl
     csv_text = client.get(f"/rosters/{period.pk}/roster.csv").content.decode()
     assert csv_text.splitlines()[0].startswith("employee_number,name,job_role,2031-03-03")
     assert client.get(f"/rosters/{period.pk}/print").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_demand_csv_with_one_bad_row_is_refused_whole_with_the_row_named(ward, world, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from carehelm.scheduling.models import Demand
+
+    before = Demand.objects.count()
+    rows = ["shift,weekday,date,skill,minimum,target"] + [f"D,{d},,,3,4" for d in range(7)] + ["X,Mon,,,2,2"]
+    client = client_for(ward.manager)
+    upload = SimpleUploadedFile("icu-demand.csv", "\n".join(rows).encode(), content_type="text/csv")
+    response = client.post(f"/api/scheduling/units/{world.icu.pk}/demand/import", {"file": upload})
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert [(e["row"], e["field"], e["file"]) for e in errors] == [(9, "shift", "icu-demand.csv")]
+    assert Demand.objects.count() == before
+    good = SimpleUploadedFile("icu-demand.csv", "\n".join(rows[:-1]).encode(), content_type="text/csv")
+    assert client.post(f"/api/scheduling/units/{world.icu.pk}/demand/import", {"file": good}).json() == {
+        "imported": 7
+    }
+    assert set(
+        Demand.objects.filter(unit=world.icu, shift_type=ward.day, skill=None, date=None).values_list(
+            "minimum", "target"
+        )
+    ) == {(3, 4)}

@@ -173,6 +173,12 @@ def test_repair_fills_the_open_shift_and_changes_nothing_else(ward):
         ((s, d), c) for (s, d), c in sorted(before.items(), key=lambda kv: kv[0][1]) if c == "D" and d >= TUE
     )
 
+    # A casual nurse with current credentials joins the unit: someone with room to pick the shift up.
+    from tests import factories as f
+    from tests.scheduling.conftest import give_credentials
+
+    casual = f.StaffFactory(home_unit=ward.unit, employment_type="casual", fte="0.5")
+    give_credentials(casual)
     absence = services.mark_absence(
         actor=ward.manager,
         period=ward.period,
@@ -183,7 +189,7 @@ def test_repair_fills_the_open_shift_and_changes_nothing_else(ward):
     options = services.repair_options(period=ward.period, absence=absence)
     assert [(o.date, o.shift.code) for o in options] == [(day, "D")]
     proposal = options[0].proposal
-    assert proposal is not None and (proposal.staff.pk, day) not in before
+    assert proposal is not None and (proposal.staff.pk, day) not in before, options[0].refused
     services.apply_repair(
         actor=ward.manager, period=ward.period, absence=absence, choices={(day, "D"): proposal.staff}
     )

@@ -40,7 +40,15 @@ class EncounterAdmin(ReadOnlyAdmin):
 
 @admin.register(AdtMessage)
 class AdtMessageAdmin(ReadOnlyAdmin):
-    list_display = ("control_id", "trigger", "status", "visit_number", "effective_at", "received_at", "channel")
+    list_display = (
+        "control_id",
+        "trigger",
+        "status",
+        "visit_number",
+        "effective_at",
+        "received_at",
+        "channel",
+    )
     list_filter = ("status", "trigger", "channel")
     search_fields = ("control_id", "visit_number")
     exclude = ("raw",)  # the raw message may carry names: not shown

@@ -105,7 +105,10 @@ def _receive_all(request, text: str, learn: bool) -> list:
     if not messages:
         raise InvalidInput([FieldProblem(field="messages", message="no HL7 message (MSH segment) found")])
     with acting(user=request.auth, source="api"):
-        return [services.receive_adt(m, learn_locations=learn, channel="api", actor=request.auth) for m in messages]
+        return [
+            services.receive_adt(m, learn_locations=learn, channel="api", actor=request.auth)
+            for m in messages
+        ]
 
 
 @router.post("/adt", response=AdtOut)
@@ -113,16 +116,30 @@ def post_adt(request, payload: AdtIn):
     _require_intake(request.auth)
     results = _receive_all(request, payload.messages, payload.learn_locations)
     accepted = sum(r.accepted for r in results)
-    return {"accepted": accepted, "refused": len(results) - accepted,
-            "results": [{"status": r.status, "control_id": r.control_id, "trigger": r.trigger,
-                         "visit_number": r.visit_number, "reason": r.reason, "ack": r.ack} for r in results]}
+    return {
+        "accepted": accepted,
+        "refused": len(results) - accepted,
+        "results": [
+            {
+                "status": r.status,
+                "control_id": r.control_id,
+                "trigger": r.trigger,
+                "visit_number": r.visit_number,
+                "reason": r.reason,
+                "ack": r.ack,
+            }
+            for r in results
+        ],
+    }
 
 
 @router.post("/adt/er7", response={200: None})
 def post_adt_er7(request, learn_locations: bool = False):
     _require_intake(request.auth)
     results = _receive_all(request, decode_hl7_bytes(request.body), learn_locations)
-    return HttpResponse("".join(r.ack for r in results), content_type="x-application/hl7-v2+er7; charset=utf-8")
+    return HttpResponse(
+        "".join(r.ack for r in results), content_type="x-application/hl7-v2+er7; charset=utf-8"
+    )
 
 
 @router.get("/census", response=CensusOut)
@@ -135,10 +152,16 @@ def get_census(request, at: datetime | None = None, facility_id: int | None = No
 
 @router.get("/encounters", response=list[EncounterOut])
 @paginate(LimitOffsetPagination)
-def list_encounters(request, facility_id: int | None = None, unit_id: int | None = None,
-                    encounter_class: EncounterClass | None = None, status: EncounterStatus | None = None):
-    return selectors.encounters_for(request.auth, facility_id=facility_id, unit_id=unit_id,
-                                    encounter_class=encounter_class, status=status)
+def list_encounters(
+    request,
+    facility_id: int | None = None,
+    unit_id: int | None = None,
+    encounter_class: EncounterClass | None = None,
+    status: EncounterStatus | None = None,
+):
+    return selectors.encounters_for(
+        request.auth, facility_id=facility_id, unit_id=unit_id, encounter_class=encounter_class, status=status
+    )
 
 
 @router.get("/encounters/{encounter_id}", response=EncounterDetailOut)

@@ -33,8 +33,28 @@ from datetime import datetime
 ADMITS = ("A01", "A04")
 MOVES = ("A01", "A04", "A02", "A03", "A06", "A07")
 SUPPORTED = frozenset(
-    {"A01", "A02", "A03", "A04", "A05", "A06", "A07", "A08", "A11", "A12", "A13", "A14", "A15", "A16",
-     "A21", "A22", "A25", "A26", "A27", "A38"}
+    {
+        "A01",
+        "A02",
+        "A03",
+        "A04",
+        "A05",
+        "A06",
+        "A07",
+        "A08",
+        "A11",
+        "A12",
+        "A13",
+        "A14",
+        "A15",
+        "A16",
+        "A21",
+        "A22",
+        "A25",
+        "A26",
+        "A27",
+        "A38",
+    }
 )
 CREATES_VISIT = frozenset({"A01", "A04", "A05", "A14"})
 
@@ -108,8 +128,15 @@ class Course:
 class Refusal(Exception):
     """The event cannot be applied where its effective time puts it."""
 
-    def __init__(self, step: Step, text: str, *, segment: str = "PV1", field_no: int | None = None,
-                 error_code: int = 207):
+    def __init__(
+        self,
+        step: Step,
+        text: str,
+        *,
+        segment: str = "PV1",
+        field_no: int | None = None,
+        error_code: int = 207,
+    ):
         self.step = step
         self.text = text
         self.segment = segment
@@ -169,7 +196,9 @@ def _apply(course: Course, step: Step) -> None:  # noqa: C901 - one branch per t
     t = step.trigger
     status = course.status
     if t not in SUPPORTED:
-        raise Refusal(step, f"trigger {t} is not applied by Carehelm", segment="MSH", field_no=9, error_code=201)
+        raise Refusal(
+            step, f"trigger {t} is not applied by Carehelm", segment="MSH", field_no=9, error_code=201
+        )
     if status == "none" and t not in CREATES_VISIT:
         raise Refusal(step, f"{t} for an unknown visit", field_no=19, error_code=204)
     _attributes(course, step)
@@ -188,8 +217,12 @@ def _apply(course: Course, step: Step) -> None:  # noqa: C901 - one branch per t
         _open_stay(course, step)
     elif t in ("A05", "A14"):
         if status != "none" and status != "planned":
-            raise Refusal(step, f"{t}: visit already {'in house' if status == 'active' else 'discharged'}",
-                          field_no=19, error_code=205)
+            raise Refusal(
+                step,
+                f"{t}: visit already {'in house' if status == 'active' else 'discharged'}",
+                field_no=19,
+                error_code=205,
+            )
         course.status = "planned"
         course.encounter_class = step.encounter_class or course.encounter_class or "inpatient"
         _end_pendings(course, step.at, ("admit",))
@@ -226,8 +259,9 @@ def _apply(course: Course, step: Step) -> None:  # noqa: C901 - one branch per t
         course.undo.append((t, _snapshot(course)))
         course.encounter_class = "inpatient" if t == "A06" else (step.encounter_class or "outpatient")
         current = course.current
-        if step.unit_id is not None and (current is None or (current.unit_id, current.bed_id)
-                                         != (step.unit_id, step.bed_id)):
+        if step.unit_id is not None and (
+            current is None or (current.unit_id, current.bed_id) != (step.unit_id, step.bed_id)
+        ):
             _close_stay(course, step.at)
             _open_stay(course, step)
     elif t == "A08":
@@ -246,19 +280,25 @@ def _apply(course: Course, step: Step) -> None:  # noqa: C901 - one branch per t
         _require_in_house(course, step, "pending transfer")
         current = course.current
         to_unit, to_bed = step.pending_unit_id, step.pending_bed_id
-        if to_unit is None and step.unit_id is not None and (
-                current is None or (step.unit_id, step.bed_id) != (current.unit_id, current.bed_id)):
+        if (
+            to_unit is None
+            and step.unit_id is not None
+            and (current is None or (step.unit_id, step.bed_id) != (current.unit_id, current.bed_id))
+        ):
             to_unit, to_bed = step.unit_id, step.bed_id
         if to_unit is None:
             raise Refusal(step, "A15 without a pending location (PV1-42)", field_no=42, error_code=101)
         _end_pendings(course, step.at, ("transfer",))
-        course.pendings.append(Pending("transfer", current.unit_id if current else None, to_unit, to_bed,
-                                       step.at))
+        course.pendings.append(
+            Pending("transfer", current.unit_id if current else None, to_unit, to_bed, step.at)
+        )
     elif t == "A16":
         _require_in_house(course, step, "pending discharge")
         current = course.current
         _end_pendings(course, step.at, ("discharge",))
-        course.pendings.append(Pending("discharge", current.unit_id if current else None, None, None, step.at))
+        course.pendings.append(
+            Pending("discharge", current.unit_id if current else None, None, None, step.at)
+        )
     elif t in ("A25", "A26"):
         kind = "discharge" if t == "A25" else "transfer"
         if not any(p.end is None and p.kind == kind for p in course.pendings):

@@ -110,8 +110,10 @@ def build(*, rng: random.Random, today: dt.date, scale: float) -> None:
     if hospital is None:
         return
     units = {u.code: u for u in Unit.objects.filter(facility=hospital)}
-    beds = {(b.room.unit.code, b.room.name, b.label): b for b in Bed.objects.filter(
-        room__unit__facility=hospital).select_related("room__unit")}
+    beds = {
+        (b.room.unit.code, b.room.name, b.label): b
+        for b in Bed.objects.filter(room__unit__facility=hospital).select_related("room__unit")
+    }
     places = _Places(beds)
     reference = {u.name: u for u in HospitalConfig().units}
     configs = []
@@ -122,7 +124,9 @@ def build(*, rng: random.Random, today: dt.date, scale: float) -> None:
         count = {"ed": 0, "theatre": max(1, round(ref.beds * scale))}.get(ref.kind, places.beds_of(sim))
         if ref.kind not in ("ed", "theatre") and count == 0:
             continue
-        configs.append(UnitConfig(sim, ref.kind, count, ref.los_median_hours, ref.los_sigma, places.per_room[sim]))
+        configs.append(
+            UnitConfig(sim, ref.kind, count, ref.los_median_hours, ref.los_sigma, places.per_room[sim])
+        )
     days = _history_days(scale)
     now = timezone.localtime().replace(tzinfo=None, microsecond=0)
     clock = _Clock(now)
@@ -130,18 +134,27 @@ def build(*, rng: random.Random, today: dt.date, scale: float) -> None:
     # so small test hospitals get proportionally fewer arrivals, or their ED would fill with boarders.
     load = ARRIVALS * (scale if scale >= 0.5 else scale * 0.6)
     defaults = HospitalConfig()
-    config = HospitalConfig(facility=FACILITY, start=(now - dt.timedelta(days=days)).replace(second=0),
-                            days=days + 1, seed=rng.randrange(2**31), units=tuple(configs),
-                            ed_per_day=defaults.ed_per_day * load,
-                            maternity_per_day=defaults.maternity_per_day * load,
-                            elective_per_weekday=defaults.elective_per_weekday * load)
+    config = HospitalConfig(
+        facility=FACILITY,
+        start=(now - dt.timedelta(days=days)).replace(second=0),
+        days=days + 1,
+        seed=rng.randrange(2**31),
+        units=tuple(configs),
+        ed_per_day=defaults.ed_per_day * load,
+        maternity_per_day=defaults.maternity_per_day * load,
+        elective_per_weekday=defaults.elective_per_weekday * load,
+    )
     result = simulate(config)
     summary = _write_history(result, hospital, units, beds, places, clock, rng)
     if scale >= 0.5:
         _write_feed(result, places, now)
-    record(action="activity.demo_loaded", summary=f"Demo activity: {summary['encounters']} encounters over "
-           f"{days} days, {summary['in_house']} patients in house", object_type="activity.encounter",
-           facility_id=hospital.pk)
+    record(
+        action="activity.demo_loaded",
+        summary=f"Demo activity: {summary['encounters']} encounters over "
+        f"{days} days, {summary['in_house']} patients in house",
+        object_type="activity.encounter",
+        facility_id=hospital.pk,
+    )
 
 
 def _write_history(result, hospital, units, beds, places: _Places, clock: _Clock, rng) -> dict:
@@ -152,11 +165,14 @@ def _write_history(result, hospital, units, beds, places: _Places, clock: _Clock
     enc.loc[still_in, "discharge_time"] = pd.NaT
     enc.loc[still_in, "discharge_disposition"] = None
 
-    stays = result.unit_stays[result.unit_stays["encounter_id"].isin(enc["encounter_id"])
-                              & (result.unit_stays["start_time"] <= now)].copy()
+    stays = result.unit_stays[
+        result.unit_stays["encounter_id"].isin(enc["encounter_id"]) & (result.unit_stays["start_time"] <= now)
+    ].copy()
     stays.loc[stays["end_time"] > now, "end_time"] = pd.NaT
-    mapped = [places(u, r if isinstance(r, str) else None, b if isinstance(b, str) else None)
-              for u, r, b in zip(stays["unit"], stays["room"], stays["bed"], strict=True)]
+    mapped = [
+        places(u, r if isinstance(r, str) else None, b if isinstance(b, str) else None)
+        for u, r, b in zip(stays["unit"], stays["room"], stays["bed"], strict=True)
+    ]
     stays["unit_code"] = [m[0] for m in mapped]
     stays["room_name"] = [m[1] for m in mapped]
     stays["bed_label"] = [m[2] for m in mapped]
@@ -165,7 +181,9 @@ def _write_history(result, hospital, units, beds, places: _Places, clock: _Clock
     # Patients: only an MRN and the demographics the KPIs need.
     first_unit = stays.drop_duplicates("encounter_id").set_index("encounter_id")["unit_code"]
     patients = []
-    for pid, visit in enc.drop_duplicates("patient_id")[["patient_id", "encounter_id"]].itertuples(index=False):
+    for pid, visit in enc.drop_duplicates("patient_id")[["patient_id", "encounter_id"]].itertuples(
+        index=False
+    ):
         unit = first_unit.get(visit, "ED")
         if unit == "PAED":
             age, sex = rng.randint(0, 16), rng.choice(("female", "male"))
@@ -174,8 +192,11 @@ def _write_history(result, hospital, units, beds, places: _Places, clock: _Clock
         else:
             age, sex = min(98, int(rng.triangular(18, 98, 70))), rng.choice(("female", "male"))
         born = now.date() - dt.timedelta(days=age * 365 + rng.randint(0, 364))
-        patients.append(Patient(mrn=pid, authority=AUTHORITY, birth_date=born, sex=sex,
-                                postal_code=rng.choice(POSTAL_CODES)))
+        patients.append(
+            Patient(
+                mrn=pid, authority=AUTHORITY, birth_date=born, sex=sex, postal_code=rng.choice(POSTAL_CODES)
+            )
+        )
     Patient.objects.bulk_create(patients, batch_size=5000)
     patient_ids = dict(Patient.objects.filter(authority=AUTHORITY).values_list("mrn", "id"))
 
@@ -185,26 +206,44 @@ def _write_history(result, hospital, units, beds, places: _Places, clock: _Clock
         disposition = r.discharge_disposition if isinstance(r.discharge_disposition, str) else ""
         if r.left_without_being_seen:
             disposition = "lwbs"
-        rows.append(Encounter(
-            facility=hospital, patient_id=patient_ids[r.patient_id], visit_number=r.encounter_id,
-            encounter_class=r.encounter_class, status="active" if discharge[i] is None else "finished",
-            admit_at=admit[i], discharge_at=discharge[i],
-            admit_source=(r.admit_source if isinstance(r.admit_source, str) else "")[:32],
-            discharge_disposition=disposition[:32], source="demo"))
+        rows.append(
+            Encounter(
+                facility=hospital,
+                patient_id=patient_ids[r.patient_id],
+                visit_number=r.encounter_id,
+                encounter_class=r.encounter_class,
+                status="active" if discharge[i] is None else "finished",
+                admit_at=admit[i],
+                discharge_at=discharge[i],
+                admit_source=(r.admit_source if isinstance(r.admit_source, str) else "")[:32],
+                discharge_disposition=disposition[:32],
+                source="demo",
+            )
+        )
     Encounter.objects.bulk_create(rows, batch_size=5000)
-    encounter_ids = dict(Encounter.objects.filter(facility=hospital, source="demo").values_list("visit_number", "id"))
+    encounter_ids = dict(
+        Encounter.objects.filter(facility=hospital, source="demo").values_list("visit_number", "id")
+    )
 
     starts, ends = clock.series(stays["start_time"]), clock.series(stays["end_time"])
     stay_rows = []
     for i, s in enumerate(stays.itertuples(index=False)):
         bed = beds.get((s.unit_code, s.room_name, s.bed_label)) if s.room_name else None
-        stay_rows.append(UnitStay(encounter_id=encounter_ids[s.encounter_id], unit_id=units[s.unit_code].pk,
-                                  bed_id=bed.pk if bed else None, start_at=starts[i], end_at=ends[i]))
+        stay_rows.append(
+            UnitStay(
+                encounter_id=encounter_ids[s.encounter_id],
+                unit_id=units[s.unit_code].pk,
+                bed_id=bed.pk if bed else None,
+                start_at=starts[i],
+                end_at=ends[i],
+            )
+        )
     UnitStay.objects.bulk_create(stay_rows, batch_size=5000)
 
     in_house = enc[still_in]
-    _in_house_course(in_house, true_discharge[still_in], stays, units, beds, encounter_ids, result, places,
-                     clock, rng)
+    _in_house_course(
+        in_house, true_discharge[still_in], stays, units, beds, encounter_ids, result, places, clock, rng
+    )
     _follow_beds(beds, stay_rows, clock, rng)
     return {"encounters": len(rows), "in_house": len(in_house)}
 
@@ -229,8 +268,9 @@ def _give_ed_cubicles(stays: pd.DataFrame, beds: dict, now) -> None:
             stays.at[index, "room_name"], stays.at[index, "bed_label"] = room, label
 
 
-def _in_house_course(in_house, true_discharge, stays, units, beds, encounter_ids, result, places, clock,
-                     rng) -> None:
+def _in_house_course(
+    in_house, true_discharge, stays, units, beds, encounter_ids, result, places, clock, rng
+) -> None:
     """Give in-house patients the applied messages their stays imply (so later ADT folds onto them),
     an expected discharge, and pending moves for what the next hours bring."""
     now = clock.now_naive
@@ -247,22 +287,52 @@ def _in_house_course(in_house, true_discharge, stays, units, beds, encounter_ids
         if own is None:
             continue
         current = None
+        since = None
         for k, s in enumerate(own.sort_values("start_time").itertuples(index=False)):
+            since = s.start_time
             bed = beds.get((s.unit_code, s.room_name, s.bed_label)) if s.room_name else None
             trigger = ("A04" if r.encounter_class == "emergency" else "A01") if k == 0 else "A02"
             current = (units[s.unit_code].pk, bed.pk if bed else None)
-            messages.append(_synthetic(trigger, r.encounter_id, enc_id, k, clock.aware(s.start_time),
-                                       r.encounter_class, *current))
+            messages.append(
+                _synthetic(
+                    trigger, r.encounter_id, enc_id, k, clock.aware(s.start_time), r.encounter_class, *current
+                )
+            )
         soon = upcoming.get(r.encounter_id)
         if soon is not None and current is not None:
-            announced = clock.aware(max(soon["event_time"] - dt.timedelta(hours=3), now - dt.timedelta(minutes=30)))
+            # Announced a few hours ahead, but never before the patient reached their current bed.
+            announced = clock.aware(
+                max(
+                    soon["event_time"] - dt.timedelta(hours=3),
+                    now - dt.timedelta(minutes=30),
+                    since + dt.timedelta(minutes=5),
+                )
+            )
             if announced <= clock.now:
                 kind = "transfer" if soon["trigger"] == "A02" else "discharge"
-                to_unit = units.get(places(soon["unit"], soon["room"], soon["bed"])[0]) if kind == "transfer" else None
-                pendings.append(PendingMove(encounter_id=enc_id, kind=kind, from_unit_id=current[0],
-                                            to_unit_id=to_unit.pk if to_unit else None, start_at=announced))
-                step = _synthetic("A15" if kind == "transfer" else "A16", r.encounter_id, enc_id, 90, announced,
-                                  r.encounter_class, *current)
+                to_unit = (
+                    units.get(places(soon["unit"], soon["room"], soon["bed"])[0])
+                    if kind == "transfer"
+                    else None
+                )
+                pendings.append(
+                    PendingMove(
+                        encounter_id=enc_id,
+                        kind=kind,
+                        from_unit_id=current[0],
+                        to_unit_id=to_unit.pk if to_unit else None,
+                        start_at=announced,
+                    )
+                )
+                step = _synthetic(
+                    "A15" if kind == "transfer" else "A16",
+                    r.encounter_id,
+                    enc_id,
+                    90,
+                    announced,
+                    r.encounter_class,
+                    *current,
+                )
                 step.payload["pending_unit"] = to_unit.pk if to_unit else None
                 messages.append(step)
         if r.encounter_class in ("inpatient", "observation"):
@@ -284,49 +354,96 @@ def _in_house_course(in_house, true_discharge, stays, units, beds, encounter_ids
 def _pending_admits(result, units, places, clock, messages, pendings) -> None:
     """Admissions of the next hours already announced (A14): planned visits, pending in to their unit."""
     now = clock.now_naive
-    soon = [e for e in result.adt_events if e["trigger"] == "A01"
-            and now < e["event_time"] <= now + dt.timedelta(hours=4)]
+    soon = [
+        e
+        for e in result.adt_events
+        if e["trigger"] == "A01" and now < e["event_time"] <= now + dt.timedelta(hours=4)
+    ]
     if not soon:
         return
     hospital = next(iter(units.values())).facility
-    patient_ids = dict(Patient.objects.filter(authority=AUTHORITY, mrn__in=[e["patient_id"] for e in soon])
-                       .values_list("mrn", "id"))
+    patient_ids = dict(
+        Patient.objects.filter(authority=AUTHORITY, mrn__in=[e["patient_id"] for e in soon]).values_list(
+            "mrn", "id"
+        )
+    )
     for event in soon:
-        announced = clock.aware(max(event["event_time"] - dt.timedelta(hours=3), now - dt.timedelta(minutes=45)))
+        announced = clock.aware(
+            max(event["event_time"] - dt.timedelta(hours=3), now - dt.timedelta(minutes=45))
+        )
         unit = units.get(places(event["unit"], event["room"], event["bed"])[0])
         if announced > clock.now or unit is None:
             continue
         if event["patient_id"] not in patient_ids:
-            patient_ids[event["patient_id"]] = Patient.objects.create(mrn=event["patient_id"], authority=AUTHORITY).pk
-        enc = Encounter.objects.create(facility=hospital, patient_id=patient_ids[event["patient_id"]],
-                                       visit_number=event["visit_number"], encounter_class=event["encounter_class"],
-                                       status="planned", source="demo")
+            patient_ids[event["patient_id"]] = Patient.objects.create(
+                mrn=event["patient_id"], authority=AUTHORITY
+            ).pk
+        enc = Encounter.objects.create(
+            facility=hospital,
+            patient_id=patient_ids[event["patient_id"]],
+            visit_number=event["visit_number"],
+            encounter_class=event["encounter_class"],
+            status="planned",
+            source="demo",
+        )
         pendings.append(PendingMove(encounter=enc, kind="admit", to_unit=unit, start_at=announced))
-        step = _synthetic("A14", event["visit_number"], enc.pk, 0, announced, event["encounter_class"], unit.pk, None)
+        step = _synthetic(
+            "A14", event["visit_number"], enc.pk, 0, announced, event["encounter_class"], unit.pk, None
+        )
         messages.append(step)
 
 
 def _synthetic(trigger, visit, enc_id, k, at, encounter_class, unit_id, bed_id) -> AdtMessage:
-    payload = {"trigger": trigger, "at": at.isoformat(), "class": encounter_class, "unit": unit_id, "bed": bed_id,
-               "pending_unit": None, "pending_bed": None, "admit_source": None, "disposition": None,
-               "expected_discharge": None, "service": None}
-    return AdtMessage(control_id=f"DEMO-{visit}-{k}", trigger=trigger, effective_at=at, status=AdtStatus.APPLIED,
-                      reason="demo history", raw_sha256="", visit_number=visit, encounter_id=enc_id,
-                      payload=payload, channel="demo")
+    payload = {
+        "trigger": trigger,
+        "at": at.isoformat(),
+        "class": encounter_class,
+        "unit": unit_id,
+        "bed": bed_id,
+        "pending_unit": None,
+        "pending_bed": None,
+        "admit_source": None,
+        "disposition": None,
+        "expected_discharge": None,
+        "service": None,
+    }
+    return AdtMessage(
+        control_id=f"DEMO-{visit}-{k}",
+        trigger=trigger,
+        effective_at=at,
+        status=AdtStatus.APPLIED,
+        reason="demo history",
+        raw_sha256="",
+        visit_number=visit,
+        encounter_id=enc_id,
+        payload=payload,
+        channel="demo",
+    )
 
 
 def _follow_beds(beds: dict, stay_rows: list[UnitStay], clock: _Clock, rng) -> None:
     """Occupied where someone is; housekeeping where someone left in the last two hours; a few closed."""
     recent = clock.now - dt.timedelta(hours=2)
     occupied = {s.bed_id for s in stay_rows if s.bed_id and s.end_at is None}
-    vacated = {s.bed_id for s in stay_rows if s.bed_id and s.end_at is not None and s.end_at > recent} - occupied
-    free = [b for b in beds.values() if b.pk not in occupied and b.pk not in vacated and b.room.unit.code != "ED"]
-    unavailable = {b.pk: rng.choice((BedStatus.CLOSED, BedStatus.BLOCKED, BedStatus.ISOLATED, BedStatus.RESERVED))
-                   for b in rng.sample(free, k=min(len(free), max(1, len(beds) // 60)))}
+    vacated = {
+        s.bed_id for s in stay_rows if s.bed_id and s.end_at is not None and s.end_at > recent
+    } - occupied
+    free = [
+        b for b in beds.values() if b.pk not in occupied and b.pk not in vacated and b.room.unit.code != "ED"
+    ]
+    unavailable = {
+        b.pk: rng.choice((BedStatus.CLOSED, BedStatus.BLOCKED, BedStatus.ISOLATED, BedStatus.RESERVED))
+        for b in rng.sample(free, k=min(len(free), max(1, len(beds) // 60)))
+    }
     changed = []
     for bed in beds.values():
-        status = (BedStatus.OCCUPIED if bed.pk in occupied else BedStatus.HOUSEKEEPING if bed.pk in vacated
-                  else unavailable.get(bed.pk, BedStatus.UNOCCUPIED))
+        status = (
+            BedStatus.OCCUPIED
+            if bed.pk in occupied
+            else BedStatus.HOUSEKEEPING
+            if bed.pk in vacated
+            else unavailable.get(bed.pk, BedStatus.UNOCCUPIED)
+        )
         if bed.status != status:
             bed.status = status
             changed.append(bed)
@@ -339,5 +456,7 @@ def _write_feed(result, places: Callable, now) -> None:
 
     Events that happened before now are already in the history, late or not, so they are left out."""
     upcoming = [e for e in result.adt_events if e["event_time"] > now]
-    text = "".join(adt_from_simulation(e, facility=FACILITY, place_of=places, authority=AUTHORITY) for e in upcoming)
+    text = "".join(
+        adt_from_simulation(e, facility=FACILITY, place_of=places, authority=AUTHORITY) for e in upcoming
+    )
     (settings.DATA_DIR / FEED_FILE).write_text(text.replace("\r", "\n"), encoding="utf-8")

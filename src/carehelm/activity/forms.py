@@ -11,9 +11,12 @@ SETTABLE_BED_STATUSES = [(s.value, s.label) for s in BedStatus if s != BedStatus
 
 
 class CensusAtForm(forms.Form):
-    at = forms.DateTimeField(required=False, label="As at", widget=forms.DateTimeInput(
-        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
+    at = forms.DateTimeField(
+        required=False,
+        label="As at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
 
 
 class BedStatusForm(forms.Form):

@@ -43,7 +43,7 @@ class LocationCache:
 
 def _first(queryset):
     # No default ordering: Unit orders by facility name, a join we do not need for one row.
-    return queryset.order_by()[:1].first()
+    return next(iter(queryset.order_by()[:1]), None)
 
 
 def _facility_named(name: str | None, cache: LocationCache | None = None) -> Facility | None:
@@ -51,8 +51,9 @@ def _facility_named(name: str | None, cache: LocationCache | None = None) -> Fac
         return None
 
     def lookup():
-        return (_first(Facility.objects.filter(code__iexact=name))
-                or _first(Facility.objects.filter(name__iexact=name)))
+        return _first(Facility.objects.filter(code__iexact=name)) or _first(
+            Facility.objects.filter(name__iexact=name)
+        )
 
     return cache.get(("facility", name), lookup) if cache is not None else lookup()
 
@@ -84,31 +85,50 @@ def resolve_facility(event: AdtEvent, cache: LocationCache | None = None) -> Fac
 class Places:
     """Resolves places within one facility, caching what it has looked up."""
 
-    def __init__(self, facility: Facility, *, learn: bool = False, encounter_class: str | None = None,
-                 cache: LocationCache | None = None):
+    def __init__(
+        self,
+        facility: Facility,
+        *,
+        learn: bool = False,
+        encounter_class: str | None = None,
+        cache: LocationCache | None = None,
+    ):
         self.facility = facility
         self.learn = learn
         self.encounter_class = encounter_class
         self.cache = cache if cache is not None else LocationCache()
 
     def unit(self, code: str, field_no: int) -> Unit:
-        unit = self.cache.get(("unit", self.facility.pk, code), lambda: (
-            _first(Unit.objects.filter(facility=self.facility, code=code))
-            or _first(Unit.objects.filter(facility=self.facility, code__iexact=code))))
+        unit = self.cache.get(
+            ("unit", self.facility.pk, code),
+            lambda: (
+                _first(Unit.objects.filter(facility=self.facility, code=code))
+                or _first(Unit.objects.filter(facility=self.facility, code__iexact=code))
+            ),
+        )
         if unit is None:
             if not self.learn:
-                raise UnknownPlace(f"unknown point of care {code!r} in facility {self.facility.code}", field_no)
+                raise UnknownPlace(
+                    f"unknown point of care {code!r} in facility {self.facility.code}", field_no
+                )
             kind = UnitKind.EMERGENCY if self.encounter_class == "emergency" else UnitKind.INPATIENT_WARD
             unit = Unit.objects.create(facility=self.facility, code=code[:32], name=code[:200], kind=kind)
-            record(action="location.learned", obj=unit,
-                   summary=f"Unit {unit.code} learned from the ADT feed in {self.facility.code}")
+            record(
+                action="location.learned",
+                obj=unit,
+                summary=f"Unit {unit.code} learned from the ADT feed in {self.facility.code}",
+            )
         return unit
 
     def room(self, unit: Unit, name: str, field_no: int) -> Room:
-        room = self.cache.get(("room", unit.pk, name), lambda: (
-            _first(Room.objects.filter(unit=unit, name=name))
-            or _first(Room.objects.filter(unit=unit, name__iexact=name))
-            or _first(Room.objects.filter(unit=unit, name__iexact=f"{unit.code}-{name}"))))
+        room = self.cache.get(
+            ("room", unit.pk, name),
+            lambda: (
+                _first(Room.objects.filter(unit=unit, name=name))
+                or _first(Room.objects.filter(unit=unit, name__iexact=name))
+                or _first(Room.objects.filter(unit=unit, name__iexact=f"{unit.code}-{name}"))
+            ),
+        )
         if room is None:
             if not self.learn:
                 raise UnknownPlace(f"unknown room {name!r} in unit {unit.code}", field_no)
@@ -120,9 +140,13 @@ class Places:
         if label is None:
             beds = list(room.beds.order_by()[:2])
             return beds[0] if len(beds) == 1 else None
-        bed = self.cache.get(("bed", room.pk, label), lambda: (
-            _first(Bed.objects.filter(room=room, label=label))
-            or _first(Bed.objects.filter(room=room, label__iexact=label))))
+        bed = self.cache.get(
+            ("bed", room.pk, label),
+            lambda: (
+                _first(Bed.objects.filter(room=room, label=label))
+                or _first(Bed.objects.filter(room=room, label__iexact=label))
+            ),
+        )
         if bed is None:
             if not self.learn:
                 raise UnknownPlace(f"unknown bed {label!r} in room {room}", field_no)

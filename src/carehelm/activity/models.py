@@ -60,7 +60,9 @@ class Encounter(models.Model):
     admit_at = models.DateTimeField(null=True, blank=True)
     discharge_at = models.DateTimeField(null=True, blank=True)
     admit_source = models.CharField(max_length=32, blank=True, default="", help_text="HL7 table 0023")
-    discharge_disposition = models.CharField(max_length=32, blank=True, default="", help_text="HL7 table 0112")
+    discharge_disposition = models.CharField(
+        max_length=32, blank=True, default="", help_text="HL7 table 0112"
+    )
     expected_discharge_at = models.DateTimeField(null=True, blank=True)
     hospital_service = models.CharField(max_length=32, blank=True, default="")
     on_leave = models.BooleanField(default=False, help_text="On a leave of absence (A21), bed kept")
@@ -95,7 +97,10 @@ class UnitStay(models.Model):
 
     class Meta:
         ordering = ["encounter", "start_at"]
-        indexes = [models.Index(fields=["unit", "start_at", "end_at"]), models.Index(fields=["bed", "end_at"])]
+        indexes = [
+            models.Index(fields=["unit", "start_at", "end_at"]),
+            models.Index(fields=["bed", "end_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.encounter} in {self.unit.code} from {self.start_at:%Y-%m-%d %H:%M}"
@@ -156,8 +161,9 @@ class AdtMessage(models.Model):
     raw = models.TextField(blank=True, default="")
     visit_number = models.CharField(max_length=64, blank=True, default="")
     facility = models.ForeignKey(Facility, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    encounter = models.ForeignKey(Encounter, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="messages")
+    encounter = models.ForeignKey(
+        Encounter, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
     payload = models.JSONField(default=dict, blank=True)
     channel = models.CharField(max_length=16, default="file", help_text="file, mllp, api or demo")
 
@@ -168,8 +174,9 @@ class AdtMessage(models.Model):
         ordering = ["-id"]
         constraints = [
             # Idempotency: a control id is applied at most once; refusals and duplicates may repeat.
-            models.UniqueConstraint(fields=["control_id"], condition=Q(status="applied"),
-                                    name="unique_applied_control_id"),
+            models.UniqueConstraint(
+                fields=["control_id"], condition=Q(status="applied"), name="unique_applied_control_id"
+            ),
         ]
         indexes = [models.Index(fields=["control_id"]), models.Index(fields=["encounter", "effective_at"])]
 

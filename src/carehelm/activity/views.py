@@ -31,12 +31,21 @@ def census(request):
     data = selectors.census_at(at, user=request.user)
     units = {u.code + "@" + u.facility.code: u for u in selectors.census_units(request.user)}
     rows = [{**row, "unit_obj": units.get(row["unit"] + "@" + row["facility"])} for row in data["units"]]
-    totals = {k: sum(r[k] for r in rows) for k in ("occupied", "pending_in", "pending_out", "unavailable", "open",
-                                                   "staffed_beds")}
-    totals["occupancy_pct"] = (round(100.0 * totals["occupied"] / totals["staffed_beds"], 1)
-                               if totals["staffed_beds"] else None)
-    context = {"form": form, "rows": rows, "totals": totals, "at": at, "replay": at is not None,
-               "refresh": REFRESH_SECONDS}
+    totals = {
+        k: sum(r[k] for r in rows)
+        for k in ("occupied", "pending_in", "pending_out", "unavailable", "open", "staffed_beds")
+    }
+    totals["occupancy_pct"] = (
+        round(100.0 * totals["occupied"] / totals["staffed_beds"], 1) if totals["staffed_beds"] else None
+    )
+    context = {
+        "form": form,
+        "rows": rows,
+        "totals": totals,
+        "at": at,
+        "replay": at is not None,
+        "refresh": REFRESH_SECONDS,
+    }
     template = "activity/_census_table.html" if request.htmx else "activity/census.html"
     return render(request, template, context)
 
@@ -52,12 +61,23 @@ def _may_change(user, unit) -> bool:
 
 def bed_board(request, unit_id: int):
     unit = _visible_unit(request, unit_id)
-    summary = next((r for r in selectors.census_at(None, user=request.user, facility=unit.facility)["units"]
-                    if r["unit"] == unit.code), None)
+    summary = next(
+        (
+            r
+            for r in selectors.census_at(None, user=request.user, facility=unit.facility)["units"]
+            if r["unit"] == unit.code
+        ),
+        None,
+    )
     context = {
-        "unit": unit, "summary": summary, "tiles": selectors.bed_board(unit),
-        "unplaced": selectors.unplaced_in_unit(unit), "now": timezone.now(), "refresh": REFRESH_SECONDS,
-        "may_change": _may_change(request.user, unit), "status_form": BedStatusForm(),
+        "unit": unit,
+        "summary": summary,
+        "tiles": selectors.bed_board(unit),
+        "unplaced": selectors.unplaced_in_unit(unit),
+        "now": timezone.now(),
+        "refresh": REFRESH_SECONDS,
+        "may_change": _may_change(request.user, unit),
+        "status_form": BedStatusForm(),
     }
     template = "activity/_bed_board.html" if request.htmx else "activity/bed_board.html"
     return render(request, template, context)
@@ -66,7 +86,9 @@ def bed_board(request, unit_id: int):
 def bed_status(request, bed_id: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    bed = get_object_or_404(Bed.objects.restrict(request.user, "view").select_related("room__unit"), pk=bed_id)
+    bed = get_object_or_404(
+        Bed.objects.restrict(request.user, "view").select_related("room__unit"), pk=bed_id
+    )
     unit = bed.room.unit
     if not selectors.census_units(request.user).filter(pk=unit.pk).exists():
         raise Http404
@@ -77,8 +99,12 @@ def bed_status(request, bed_id: int):
         messages.error(request, f"Bed {bed} has a patient in it; its status follows the ADT feed.")
     else:
         try:
-            set_bed_status(actor=request.user, bed=bed, status=form.cleaned_data["status"],
-                           reason=form.cleaned_data["reason"])
+            set_bed_status(
+                actor=request.user,
+                bed=bed,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+            )
         except NotAllowed:
             raise PermissionDenied("you may not change beds in this unit") from None
         except InvalidInput as exc:

@@ -96,8 +96,13 @@ def _scope_of(obj: models.Model) -> dict:
     if label == "organization.bed":
         return {"facility_id": obj.room.unit.facility_id, "unit_id": obj.room.unit_id}
     for attr in ("unit", "facility"):
-        if hasattr(obj, f"{attr}_id"):
+        field = next((f for f in obj._meta.concrete_fields if f.name == attr), None)
+        if field is not None and field.is_relation:
             target = getattr(obj, attr)
             if target is not None:
                 return _scope_of(target)
+    # Rows that carry their scope as plain ids (e.g. runs.Run).
+    facility_id, unit_id = getattr(obj, "facility_id", None), getattr(obj, "unit_id", None)
+    if isinstance(facility_id, int) or isinstance(unit_id, int):
+        return {"facility_id": facility_id, "unit_id": unit_id}
     return {}

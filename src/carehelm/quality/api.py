@@ -104,6 +104,93 @@ class AdhocSpcIn(Schema):
     target: float | None = None
 
 
+class SpcPartOut(Schema):
+    part: int
+    n_useful: int | None
+    longest_run: int | None
+    longest_run_max: int | None
+    n_crossings: int | None
+    n_crossings_min: int | None
+    runs_signal: bool
+
+
+class KpiSpcPointOut(Schema):
+    x: str = Field(..., description="first day of the period")
+    label: str
+    y: float | None = Field(..., description="in the KPI's unit of measure (percentages ×100)")
+    numerator: float | None
+    denominator: float | None
+    cl: float | None
+    lcl: float | None
+    ucl: float | None
+    part: int
+    baseline: bool
+    included: bool
+    sigma_signal: bool
+    special_cause: str | None
+    signal: str = Field(
+        ..., description="common cause, improvement, concern, neutral, outside limits, unusual run"
+    )
+
+
+class KpiSpcOut(Schema):
+    kpi: str
+    title: str
+    unit_of_measure: str
+    grain: str
+    chart: str
+    rules: str
+    improvement: str
+    target: float | None
+    scale: float
+    points: list[KpiSpcPointOut]
+    parts: list[SpcPartOut]
+    variation_icon: str | None
+    assurance_icon: str | None
+    signals: list[str] = Field(..., description="each signal in plain words")
+    left_out: list[str] = Field(..., description="periods not charted, and why")
+    error: str | None = Field(..., description="why no chart could be drawn, if none was")
+
+
+class AdhocPointOut(Schema):
+    x: str | float | int | None
+    y: float | None
+    cl: float | None
+    lcl: float | None
+    ucl: float | None
+    part: int
+    baseline: bool
+    included: bool
+    sigma_signal: bool
+    special_cause: str | None
+    rule: str | None
+    direction: int
+    near_lcl: float | None
+    near_ucl: float | None
+    rows: list[int]
+
+
+class SignalOut(Schema):
+    kind: str
+    part: int
+    first: int
+    last: int
+    x_first: str | float | int | None
+    x_last: str | float | int | None
+    verdict: str
+    text: str
+
+
+class AdhocSpcOut(Schema):
+    chart: str
+    rules: str
+    points: list[AdhocPointOut]
+    parts: list[SpcPartOut]
+    variation_icon: str | None
+    assurance_icon: str | None
+    signals: list[SignalOut]
+
+
 def _definition(name: str) -> dict:
     pres = PRESENTATIONS[name]
     d = KPI_DEFINITIONS[name].as_dict()
@@ -183,7 +270,7 @@ def _level(request, facility_id: int, unit_id: int | None) -> Level:
     return Level(facility)
 
 
-@router.get("/spc")
+@router.get("/spc", response=KpiSpcOut)
 def kpi_spc(
     request,
     kpi: str,
@@ -219,7 +306,7 @@ def kpi_spc(
     return result.to_dict()
 
 
-@router.post("/spc")
+@router.post("/spc", response=AdhocSpcOut)
 def adhoc_spc(request, payload: AdhocSpcIn):
     """Any series through the SPC engine (the ``carehelm spc --json`` document plus the explained
     signals); bad rows answer 422 naming the row (0-based) and field."""

@@ -258,6 +258,13 @@ class KpiChart:
         return "Assurance is judged under the Making Data Count rules" if self.options.rules != "mdc" else ""
 
     @property
+    def left_out_summary(self) -> str:
+        """The periods left out, in a line short enough for a dashboard card."""
+        if len(self.left_out) <= 3:
+            return ", ".join(self.left_out)
+        return f"{len(self.left_out)} periods, e.g. {self.left_out[0]}, …, {self.left_out[-1]}"
+
+    @property
     def last(self) -> ChartPoint | None:
         return self.points[-1] if self.points else None
 

@@ -6,7 +6,8 @@ Public API (keyword-only, one transaction each, audited):
   recomputes every KPI of the facilities with the KPI engine and replaces their ``KpiValue`` rows
   (all or nothing). ``frames`` (an ``ActivityFrames``) skips reading the activity tables, for
   tests and imports that already hold the data. With ``run_id`` progress goes to that Run and a
-  cancel request stops the rebuild with nothing changed.
+  cancel request stops the rebuild with nothing changed; ``on_progress(fraction, message)`` is
+  called as it goes (the CLI's progress bar).
 - ``start_kpi_rebuild(*, actor, facility_ids=None) -> Run``: queue ``tasks.rebuild_kpis_task``.
 - ``set_target(*, actor, kpi, facility, unit=None, value, note="") -> KpiTarget`` and
   ``delete_target(*, actor, target)``.
@@ -23,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -94,6 +95,7 @@ def rebuild_kpis(
     frames: ActivityFrames | None = None,
     as_of=None,
     run_id: int | None = None,
+    on_progress: Callable[[float, str], None] | None = None,
 ) -> dict:
     if facility_ids is None:
         facility_ids = list(Facility.objects.values_list("pk", flat=True))
@@ -102,6 +104,8 @@ def rebuild_kpis(
         raise NotAllowed("Only executives and facility admins rebuild KPIs, for their own facilities.")
 
     def progress(fraction: float, message: str) -> None:
+        if on_progress is not None:
+            on_progress(fraction, message)
         if run_id is not None:
             runs.report(run_id, progress=fraction, message=message)
 

@@ -10,8 +10,9 @@ import datetime as dt
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, File, Router, Schema
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 
 from carehelm.organization.models import Unit
 from carehelm.runs import services as runs
@@ -342,6 +343,24 @@ def census_demand(request, payload: CensusIn):
         ratio=payload.ratio,
     )
     return {"shift_days": n, "ratio": payload.ratio or services.ratio_for(unit)}
+
+
+@router.post("/units/{unit_id}/demand/import")
+def import_demand(request, unit_id: int, file: File[UploadedFile]):
+    unit = _managed_unit(request.auth, unit_id)
+    n = services.import_demand_csv(
+        actor=request.auth, unit=unit, content=file.read(), filename=file.name or "demand.csv"
+    )
+    return {"imported": n}
+
+
+@router.post("/units/{unit_id}/requests/import")
+def import_requests(request, unit_id: int, file: File[UploadedFile]):
+    unit = _managed_unit(request.auth, unit_id)
+    n = services.import_requests_csv(
+        actor=request.auth, unit=unit, content=file.read(), filename=file.name or "requests.csv"
+    )
+    return {"imported": n}
 
 
 @router.get("/contracts", response=list[ContractOut])

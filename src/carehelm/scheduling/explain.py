@@ -172,7 +172,9 @@ def explain(period: RosterPeriod, built: pb.Built | None = None) -> Explanation:
     out.hard_breaches = [b.message for b in found if b.rule not in NOT_BLOCKING_BY_HAND]
     for b in found:
         if b.rule in ("min_minutes", "min_week_minutes") and b.staff_key in built.staff:
-            out.pressure.append({"staff": built.staff[b.staff_key], "rule": "hours below contract", "detail": b.message})
+            out.pressure.append(
+                {"staff": built.staff[b.staff_key], "rule": "hours below contract", "detail": b.message}
+            )
     days = list(built.period_days)
     people = {p.id: p for p in built.problem.staff}
 

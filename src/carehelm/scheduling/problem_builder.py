@@ -293,7 +293,9 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
             )
         else:
             casual = person.employment_type in ("casual", "agency")
-            lo = 0 if casual or not allowed else max(0, int(target) - longest)
+            # Within one shift (or a tenth of the hours, if more) below the contract: room for leave
+            # patterns, weekends and rest to fit, which a per-person search needs on long periods.
+            lo = 0 if casual or not allowed else max(0, int(target) - max(longest, int(0.1 * target)))
             hi = int(target) + longest if allowed else 0
             history_weekends = len(
                 {
@@ -431,6 +433,10 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
         off_extra, on_extra = on_call_fairness(period, people, shifts, days, holidays, history_days)
         off_requests += off_extra
         on_requests += on_extra
+    else:
+        off_requests += night_run_breaks(
+            engine_staff, templates, shift_by_code, history, history_days, horizon
+        )
 
     problem = Problem(
         name=str(period),
@@ -460,6 +466,38 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
         labels,
         holidays,
     )
+
+
+def night_run_breaks(
+    engine_staff, templates, shifts, history, history_days: int, horizon: int
+) -> list[ShiftRequest]:
+    """Staggered nights-off that make a night run longer than the contract's maximum impossible.
+
+    The engine bounds runs of working days, not runs of nights. When the night limit K is below the
+    working-day limit, each person gets every (K+1)-th day of the period closed to nights (offset
+    per person, so the unit always has people free for nights), and a run carried over from the
+    history is cut where it would reach K+1. The closures are off-requests at ``CUT_WEIGHT``, so
+    the search never keeps one, and day shifts stay open on those days.
+    """
+    nights = [code for code, s in shifts.items() if s.is_night]
+    out: list[ShiftRequest] = []
+    if not nights:
+        return out
+    for index, person in enumerate(engine_staff):
+        limit = templates[person.id].max_consecutive_nights
+        max_days = person.contract.max_consecutive_work_days
+        if not limit or (max_days is not None and max_days <= limit):
+            continue
+        carried = 0
+        while carried < history_days and history[person.id].get(history_days - 1 - carried) in nights:
+            carried += 1
+        closed = {
+            d for d in range(history_days, horizon) if (d - history_days + index) % (limit + 1) == limit
+        }
+        if carried:
+            closed.add(history_days + max(0, limit - carried))
+        out += [ShiftRequest(person.id, d, code, CUT_WEIGHT) for d in sorted(closed) for code in nights]
+    return out
 
 
 def _history_allows_min_off(worked: dict[int, str], history_days: int, min_off: int) -> bool:

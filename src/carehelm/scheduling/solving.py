@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from carehelm.engines.rostering.evaluate import evaluate
 from carehelm.engines.rostering.model import CoverRequirement, Roster
 from carehelm.engines.rostering.solver import Progress, SolveResult, solve
-from carehelm.scheduling.problem_builder import Built
+from carehelm.scheduling.problem_builder import CUT_WEIGHT, Built
 from carehelm.scheduling.rules import Breach, breaches, night_breaches, night_cuts
 
 MAX_EXTRA_SLICES = 4  # slices allowed past the time limit to clear night-rule cuts
@@ -134,8 +134,9 @@ def feasible_start(built: Built, *, time_limit: float, workers: int, seed: int) 
     everyone = len(problem.staff)
     slots = sorted({(c.day, c.shift_id) for c in problem.cover})
     safe = tuple(CoverRequirement(d, s, everyone, 1, 0) for d, s in slots)
+    cuts = tuple(r for r in problem.shift_off_requests if r.weight >= CUT_WEIGHT)  # rules phrased as wishes
     start = solve(
-        replace(problem, cover=safe, shift_on_requests=(), shift_off_requests=()),
+        replace(problem, cover=safe, shift_on_requests=(), shift_off_requests=cuts),
         time_limit=time_limit,
         workers=workers,
         seed=seed,

@@ -49,7 +49,7 @@ WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
 def _problems(request, exc: InvalidInput) -> None:
-    messages.error(request, exc.title + " " + " ".join(p.message for p in exc.problems))
+    messages.error(request, exc.title + " " + "; ".join(str(p) for p in exc.problems[:20]))
 
 
 def _manage_or_403(request, period):
@@ -453,6 +453,13 @@ def _setup_post(request, unit: Unit, shifts, action: str) -> None:
         row = get_object_or_404(StaffRequest, pk=request.POST.get("request"), staff__home_unit=unit)
         services.decide_request(actor=user, request=row, approve=request.POST.get("decision") == "approve")
         messages.success(request, "Request decided.")
+    elif action in ("import_demand", "import_requests"):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise InvalidInput([], title="Choose a CSV file to import.")
+        importer = services.import_demand_csv if action == "import_demand" else services.import_requests_csv
+        n = importer(actor=user, unit=unit, content=upload.read(), filename=upload.name or "upload.csv")
+        messages.success(request, f"{n} row(s) imported from {upload.name}.")
     elif action == "contract":
         template = get_object_or_404(ContractTemplate, pk=request.POST.get("template"))
         for staff in Staff.objects.restrict(user, "change").filter(home_unit=unit, active=True):

@@ -37,7 +37,7 @@ from .model import Problem, Roster, validate
 # Cost per paid minute below a contract minimum while the search repairs its start.
 SHORTFALL_COST = 100_000
 CONSTRUCT_CHUNK_DAYS = 28
-CONSTRUCT_GROUP_VARS = 600
+CONSTRUCT_GROUP_VARS = int(os.environ.get("ROSTER_GROUP", "1"))
 # Full models up to this many shift variables are built and solved whole (for the lower bound).
 FULL_MODEL_MAX_VARS = int(__import__("os").environ.get("ROSTER_FULL_MAX", "40000"))
 

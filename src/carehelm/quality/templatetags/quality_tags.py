@@ -14,7 +14,11 @@ def kpi_value(value, pres) -> str:
         return "—"
     text = f"{float(value):,.{pres.decimals}f}"
     unit = pres.unit_of_measure
-    return f"{text} %" if unit == "%" else f"{text} {unit}"
+    if unit == "%":
+        return f"{text} %"
+    if text == "1" and unit.endswith("s") and " " not in unit:
+        unit = unit[:-1]  # "1 transfer", not "1 transfers"
+    return f"{text} {unit}"
 
 
 @register.filter

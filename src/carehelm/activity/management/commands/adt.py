@@ -41,10 +41,16 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         load = sub.add_parser("load", help="apply the ADT messages of one or more files")
         load.add_argument("files", nargs="+")
-        load.add_argument("--learn-locations", action="store_true",
-                          help="create units, rooms and beds the feed names but we do not know (audited)")
-        replay = sub.add_parser("replay", help="play a file's messages at the pace of their MSH-7 times "
-                                "(the demo's next day: var/demo-adt-feed.hl7)")
+        load.add_argument(
+            "--learn-locations",
+            action="store_true",
+            help="create units, rooms and beds the feed names but we do not know (audited)",
+        )
+        replay = sub.add_parser(
+            "replay",
+            help="play a file's messages at the pace of their MSH-7 times "
+            "(the demo's next day: var/demo-adt-feed.hl7)",
+        )
         replay.add_argument("file")
         replay.add_argument("--speed", type=float, default=1.0, help="1 = real time, 60 = an hour a minute")
         replay.add_argument("--learn-locations", action="store_true")
@@ -95,8 +101,10 @@ class Command(BaseCommand):
             for result in results:
                 self.stdout.write(f"{path}: {result.line()}")
                 refused += not result.accepted
-            self.stdout.write(f"{path}: {sum(r.accepted for r in results)} accepted, "
-                              f"{sum(not r.accepted for r in results)} refused")
+            self.stdout.write(
+                f"{path}: {sum(r.accepted for r in results)} accepted, "
+                f"{sum(not r.accepted for r in results)} refused"
+            )
         if failed or refused:
             raise CommandError(f"{failed} file(s) not loaded, {refused} message(s) refused", returncode=1)
 

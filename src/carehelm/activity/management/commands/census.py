@@ -26,7 +26,9 @@ class Command(BaseCommand):
     help = "Print the census per unit as it stood at an instant (default now)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--at", help="ISO date-time (local time of the health system unless it has an offset)")
+        parser.add_argument(
+            "--at", help="ISO date-time (local time of the health system unless it has an offset)"
+        )
         parser.add_argument("--facility", help="facility code")
         parser.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -45,13 +47,17 @@ class Command(BaseCommand):
             self.stdout.write(_json.dumps(census))
             return
         self.stdout.write(f"Census at {census['at']}")
-        self.stdout.write(f"{'facility':<10} {'unit':<8} {'occ':>4} {'in':>4} {'out':>4} {'unav':>5} {'open':>5} "
-                          f"{'staffed':>7} {'occ%':>6}")
+        self.stdout.write(
+            f"{'facility':<10} {'unit':<8} {'occ':>4} {'in':>4} {'out':>4} {'unav':>5} {'open':>5} "
+            f"{'staffed':>7} {'occ%':>6}"
+        )
         for row in census["units"]:
             pct = "—" if row["occupancy_pct"] is None else f"{row['occupancy_pct']:.1f}"
-            self.stdout.write(f"{row['facility']:<10} {row['unit']:<8} {row['occupied']:>4} {row['pending_in']:>4} "
-                              f"{row['pending_out']:>4} {row['unavailable']:>5} {row['open']:>5} "
-                              f"{row['staffed_beds']:>7} {pct:>6}")
+            self.stdout.write(
+                f"{row['facility']:<10} {row['unit']:<8} {row['occupied']:>4} {row['pending_in']:>4} "
+                f"{row['pending_out']:>4} {row['unavailable']:>5} {row['open']:>5} "
+                f"{row['staffed_beds']:>7} {pct:>6}"
+            )
 
 
 _json = json

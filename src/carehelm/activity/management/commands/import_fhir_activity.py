@@ -21,8 +21,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+")
-        parser.add_argument("--facility", help="facility code the encounters belong to (default: matched by "
-                            "organization, else the only hospital)")
+        parser.add_argument(
+            "--facility",
+            help="facility code the encounters belong to (default: matched by "
+            "organization, else the only hospital)",
+        )
         parser.add_argument("--learn-locations", action="store_true")
 
     def handle(self, *args, files, facility=None, learn_locations=False, **opts):
@@ -36,13 +39,17 @@ class Command(BaseCommand):
             try:
                 batch = read_bundle_file(path)
                 with acting(source="cli"):
-                    summary = import_activity(batch, source="fhir", facility=fac, learn_locations=learn_locations)
+                    summary = import_activity(
+                        batch, source="fhir", facility=fac, learn_locations=learn_locations
+                    )
             except (FhirReadError, InvalidInput, OSError) as exc:
                 self.stderr.write(f"{path}: not imported, nothing written:\n{exc}")
                 failed += 1
                 continue
-            self.stdout.write(f"{path}: {summary.patients} patients, {summary.encounters} encounters, "
-                              f"{summary.stays} unit stays imported ({summary.skipped} encounters of no counted "
-                              "class skipped)")
+            self.stdout.write(
+                f"{path}: {summary.patients} patients, {summary.encounters} encounters, "
+                f"{summary.stays} unit stays imported ({summary.skipped} encounters of no counted "
+                "class skipped)"
+            )
         if failed:
             raise CommandError(f"{failed} file(s) not imported", returncode=1)

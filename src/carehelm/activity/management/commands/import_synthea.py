@@ -17,8 +17,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("folder")
-        parser.add_argument("--facility", help="facility code the encounters belong to (default: matched by "
-                            "organization name, else the only hospital)")
+        parser.add_argument(
+            "--facility",
+            help="facility code the encounters belong to (default: matched by "
+            "organization name, else the only hospital)",
+        )
 
     def handle(self, *args, folder, facility=None, **opts):
         fac = None
@@ -44,5 +47,7 @@ class Command(BaseCommand):
         finally:
             for bar in bars.values():
                 bar.close()
-        self.stdout.write(f"{folder}: {summary.patients} patients, {summary.encounters} encounters imported "
-                          f"({summary.skipped} encounters of no counted class skipped)")
+        self.stdout.write(
+            f"{folder}: {summary.patients} patients, {summary.encounters} encounters imported "
+            f"({summary.skipped} encounters of no counted class skipped)"
+        )
