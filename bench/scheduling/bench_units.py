@@ -155,8 +155,16 @@ def run_one(period, time_limit: float, workers: int) -> dict:
     built = pb.build(period)
     build_seconds = time.monotonic() - t0
     t1 = time.monotonic()
-    start = feasible_start(built, time_limit=max(2.0, min(15.0, time_limit / 3)), workers=workers, seed=0)
-    first_feasible = time.monotonic() - t1 if start is not None and not breaches(built, start) else None
+    first: list[float] = []
+
+    def seen(progress) -> None:
+        if not first:
+            first.append(time.monotonic() - t1)
+
+    start = feasible_start(
+        built, time_limit=max(2.0, min(15.0, time_limit / 3)), workers=workers, seed=0, on_progress=seen
+    )
+    first_feasible = first[0] if start is not None and first and not breaches(built, start) else None
     t2 = time.monotonic()
     outcome = solve_built(built, time_limit=time_limit, workers=workers, seed=0, hint=start)
     solve_seconds = time.monotonic() - t2

@@ -214,3 +214,55 @@ def test_malformed_message_is_answered_with_a_reject(ward):
     result = receive_adt("MSH|^~\\&|X|Y|Z|W|20260301||ADT^A01|C9|P\rPID|1||M^^^^MR\r")
     assert result.status == "refused" and "MSA|AR|C9" in result.ack
     assert not Encounter.objects.exists()
+
+
+def test_pre_admit_counts_as_pending_in_until_admitted_or_cancelled(ward):
+    send(
+        adt("A05", "C1", "V1", t(2, 6), location="MS4^401^A^rgh"),
+        adt("A05", "C2", "V2", t(2, 6), mrn="MRN2", location="MS4^401^B^rgh"),
+        adt("A01", "C3", "V1", t(2, 10), location="MS4^401^A^rgh"),
+        adt("A38", "C4", "V2", t(2, 11), mrn="MRN2", location="MS4^401^B^rgh"),
+    )
+    assert counts(t(2, 7), "MS4") == (0, 2, 0)
+    assert counts(t(2, 10, 30), "MS4") == (1, 1, 0)
+    assert counts(t(2, 12), "MS4") == (1, 0, 0)
+    assert Encounter.objects.get(visit_number="V2").status == "cancelled"
+
+
+def test_cancelled_pending_transfer_and_discharge_stop_counting_at_the_cancel(ward):
+    send(
+        adt("A01", "C1", "V1", t(2, 8)),
+        adt("A15", "C2", "V1", t(2, 9), pending="MS4^402^A^rgh"),
+        adt("A16", "C3", "V1", t(2, 10)),
+        adt("A26", "C4", "V1", t(2, 11)),
+        adt("A25", "C5", "V1", t(2, 12)),
+    )
+    assert counts(t(2, 10, 30), "ICU") == (1, 0, 2) and counts(t(2, 10, 30), "MS4") == (0, 1, 0)
+    assert counts(t(2, 11, 30), "ICU") == (1, 0, 1) and counts(t(2, 11, 30), "MS4") == (0, 0, 0)
+    assert counts(t(2, 12, 30), "ICU") == (1, 0, 0)
+
+
+def test_class_changes_and_leave_of_absence_keep_the_bed(ward):
+    from tests import factories as f
+
+    f.UnitFactory(facility=ward.hospital, code="ED", name="Emergency", kind="emergency", staffed_beds=10)
+    send(
+        adt("A04", "C1", "V1", t(2, 8), location="ED^^^rgh", patient_class="E"),
+        adt("A06", "C2", "V1", t(2, 12), location="MS4^401^A^rgh", patient_class="I"),
+    )
+    enc = Encounter.objects.get(visit_number="V1")
+    assert enc.encounter_class == "inpatient"
+    assert (
+        counts(t(2, 11), "ED")[0] == 1 and counts(t(2, 13), "MS4")[0] == 1 and counts(t(2, 13), "ED")[0] == 0
+    )
+    send(adt("A21", "C3", "V1", t(3, 9), location="MS4^401^A^rgh"))
+    assert Encounter.objects.get(visit_number="V1").on_leave and counts(t(3, 10), "MS4")[0] == 1
+    refused = send(adt("A22", "C4", "V9", t(3, 11), mrn="MRN9", location="MS4^401^A^rgh"))
+    assert refused.status == "refused"
+    send(
+        adt("A22", "C5", "V1", t(3, 12), location="MS4^401^A^rgh"),
+        adt("A07", "C6", "V1", t(4, 8), location="MS4^401^A^rgh", patient_class="O"),
+    )
+    enc = Encounter.objects.get(visit_number="V1")
+    assert not enc.on_leave and enc.encounter_class == "outpatient"
+    assert counts(t(4, 9), "MS4")[0] == 1

@@ -126,3 +126,18 @@ def test_unsupported_trigger_is_rejected_not_half_applied(ward, tmp_path):
     out, _, code = run("adt", "load", str(path))
     assert code == 1 and "A40" in out and "not applied" in out
     assert not Encounter.objects.exists()
+
+
+def test_demo_feed_task_applies_what_is_due_once_and_comes_back_for_the_rest(ward, tmp_path):
+    from carehelm.activity.tasks import play_feed
+
+    path = write(
+        tmp_path,
+        "feed.hl7",
+        adt("A01", "F1", "V1", t(2, 8)),
+        adt("A03", "F2", "V1", t(2, 8).replace(year=2099)),
+    )
+    assert play_feed.call(path=str(path)) == {"applied": 1, "remaining": 1}
+    assert play_feed.call(path=str(path)) == {"applied": 0, "remaining": 1}
+    assert AdtMessage.objects.filter(control_id="F1").count() == 1  # not applied twice
+    assert Encounter.objects.get(visit_number="V1").status == "active"

@@ -8,6 +8,8 @@ executives and facility administrators; changing a bed for those who may change 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from carehelm.activity.services import receive_adt
@@ -57,7 +59,7 @@ def test_census_page_and_api_show_exactly_the_units_in_reach(activity, client, p
 def test_bed_board_of_a_unit_out_of_reach_is_not_found(activity, client, persona):
     client.force_login(activity.users[persona])
     for unit in (activity.icu, activity.medsurg):
-        response = client.get(f"/census/units/{unit.pk}/")
+        response = client.get(f"/census/{unit.pk}/")
         expected = 200 if unit.code in CENSUS_UNITS[persona] else 404
         assert response.status_code == expected
         if expected == 200:
@@ -121,10 +123,26 @@ def test_er7_endpoint_answers_with_the_ack_text(activity, client):
 
 def test_anonymous_gets_nothing(activity, client):
     assert client.get("/census/").status_code == 302
-    assert client.get(f"/census/units/{activity.icu.pk}/").status_code == 302
+    assert client.get(f"/census/{activity.icu.pk}/").status_code == 302
     for path in ("/api/activity/census", "/api/activity/encounters"):
         assert client.get(path).status_code == 401
     assert (
         client.post("/api/activity/adt", {"messages": "MSH|"}, content_type="application/json").status_code
         == 401
     )
+
+
+def test_census_page_replays_a_past_instant_and_htmx_gets_only_the_table(activity, client):
+    receive_adt(adt("A03", "C3", "V1", t(3, 8)))
+    client.force_login(activity.users["unit_manager"])
+    then = client.get("/census/", {"at": "2026-03-02T12:00"}).content.decode()
+    assert "as it stood at" in then and "hx-trigger" not in then  # a replay does not refresh itself
+    assert icu_occupied(then) == 1  # V1 was in the ICU then
+    now = client.get("/census/", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in now and "Live" in now
+    assert icu_occupied(now) == 0
+
+
+def icu_occupied(html: str) -> int:
+    row = html[html.index('<span class="muted">ICU</span>') :]
+    return int(re.search(r'<td class="num">(\d+)</td>', row).group(1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
@@ -29,6 +30,13 @@ def rosters(ward, world):
         staff=world.icu_nurse,
         date=MONDAY + dt.timedelta(days=9),
         shift_type=ward.day,
+    )
+    services.change_assignment(
+        actor=None,
+        period=published,
+        staff=world.icu_nurse,
+        date=MONDAY + dt.timedelta(days=12),
+        shift_type=ward.night,
     )
     services.change_assignment(
         actor=None,
@@ -118,11 +126,15 @@ def test_a_nurse_sees_only_her_own_shifts(world, rosters, client_for):
     published = rosters[1]
     client = client_for(world.users["staff"])
     rows = client.get(f"/api/scheduling/periods/{published.pk}/assignments").json()
-    assert [r["staff_id"] for r in rows] == [world.icu_nurse.pk]
+    assert {r["staff_id"] for r in rows} == {world.icu_nurse.pk} and len(rows) == 2
     mine = client.get("/api/scheduling/my/shifts").json()
-    assert [(r["date"], r["shift"]) for r in mine] == [((MONDAY + dt.timedelta(days=9)).isoformat(), "D")]
+    assert [(r["date"], r["shift"]) for r in mine] == [
+        ((MONDAY + dt.timedelta(days=9)).isoformat(), "D"),
+        ((MONDAY + dt.timedelta(days=12)).isoformat(), "N"),
+    ]
     page = client.get("/my/shifts/")
     assert page.status_code == 200 and b"Day" in page.content
+    assert page.content.count(b"are published") == 1  # the publication notice reaches her, once
     # A nurse may not mark absences or approve her own swap.
     assert (
         client.post(
@@ -174,9 +186,18 @@ def test_calendar_feed_carries_the_published_shift_and_dies_when_revoked(world, 
     response = client.get(f"/feeds/roster/{token}.ics")
     assert response.status_code == 200
     events = [c for c in Calendar.from_ical(response.content).walk("VEVENT")]
-    assert [
-        (e.decoded("dtstart").date(), e.decoded("dtstart").hour, e.decoded("dtend").hour) for e in events
-    ] == [(MONDAY + dt.timedelta(days=9), 7, 19)]
+    # Real times: the night starts at 19:00 and ends at 07:00 the next morning.
+    new_york = ZoneInfo("America/New_York")
+    assert [(e.decoded("dtstart"), e.decoded("dtend")) for e in events] == [
+        (
+            dt.datetime.combine(MONDAY + dt.timedelta(days=9), dt.time(7), tzinfo=new_york),
+            dt.datetime.combine(MONDAY + dt.timedelta(days=9), dt.time(19), tzinfo=new_york),
+        ),
+        (
+            dt.datetime.combine(MONDAY + dt.timedelta(days=12), dt.time(19), tzinfo=new_york),
+            dt.datetime.combine(MONDAY + dt.timedelta(days=13), dt.time(7), tzinfo=new_york),
+        ),
+    ]
     services.rotate_feed(actor=world.users["staff"], staff=world.icu_nurse)
     assert client.get(f"/feeds/roster/{token}.ics").status_code == 404
 

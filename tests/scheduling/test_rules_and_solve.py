@@ -179,18 +179,18 @@ def test_repair_fills_the_open_shift_and_changes_nothing_else(ward):
 
     casual = f.StaffFactory(home_unit=ward.unit, employment_type="casual", fte="0.5")
     give_credentials(casual)
-    absence = services.mark_absence(
+    absence = repair.mark_absence(
         actor=ward.manager,
         period=ward.period,
         staff=ward.staff[0].__class__.objects.get(pk=sick),
         date_from=day,
         reason="Sick",
     )
-    options = services.repair_options(period=ward.period, absence=absence)
+    options = repair.repair_options(period=ward.period, absence=absence)
     assert [(o.date, o.shift.code) for o in options] == [(day, "D")]
     proposal = options[0].proposal
     assert proposal is not None and (proposal.staff.pk, day) not in before, options[0].refused
-    services.apply_repair(
+    repair.apply_repair(
         actor=ward.manager, period=ward.period, absence=absence, choices={(day, "D"): proposal.staff}
     )
 
@@ -255,7 +255,13 @@ def test_census_drives_demand_by_the_icu_ratio(ward):
     services.set_census(actor=None, unit=ward.unit, date=THU, expected_census=13)
     services.apply_census_demand(actor=None, unit=ward.unit, date_from=THU, date_to=THU)
     built = pb.build(ward.period)
-    thursday = [c for c in built.problem.cover if built.date_of(c.day) == THU and c.shift_id == "D"]
+    thursday = [
+        c
+        for i, c in enumerate(built.problem.cover)
+        if built.date_of(c.day) == THU
+        and c.shift_id == "D"
+        and built.cover_labels[i] in ("minimum", "target")
+    ]
     # 13 patients at 1:2 need 7 nurses on each shift; the override replaces the weekday rows.
     assert {c.requirement for c in thursday} == {7}
 
@@ -313,3 +319,25 @@ def test_on_call_rota_covers_every_day_without_long_runs_and_steers_weekends_by_
             runs.append(runs[-1] + 1 if (b - a).days == 1 else 1)
         assert max(runs, default=0) <= 2
     assert not [d for d, s in worked if s == people[0].pk and d.weekday() >= 5]
+
+
+@pytest.mark.django_db
+def test_engine_replan_touches_only_the_absence_day(ward):
+    generate(ward.period)
+    services.publish(actor=ward.manager, period=ward.period)
+    before = cells(ward.period)
+    (sick, day), _ = next(
+        ((s, d), c) for (s, d), c in sorted(before.items(), key=lambda kv: kv[0][1]) if c == "D" and d >= TUE
+    )
+    person = ward.staff[0].__class__.objects.get(pk=sick)
+    absence = repair.mark_absence(actor=ward.manager, period=ward.period, staff=person, date_from=day)
+    changes = repair.engine_repair(period=ward.period, absence=absence, time_limit=3.0)
+    assert all(c.date == day for c in changes)
+    repair.apply_replan(actor=ward.manager, period=ward.period, absence=absence, changes=changes)
+    after = cells(ward.period)
+    changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    assert (sick, day) in changed and {d for _, d in changed} == {day}
+    built = pb.build(ward.period)
+    # The sick person's own break may now be a single day; nobody else may be left breaking a rule.
+    others = set(built.staff) - {str(sick)}
+    assert rules.breaches(built, services.current_roster(built), staff=others, by_hand=True) == []

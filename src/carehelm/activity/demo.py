@@ -5,8 +5,9 @@ the simulation's units onto the demo hospital's beds, runs the model up to now p
 writes what happened up to now in bulk: patients, encounters, unit stays, the in-house patients in
 their beds (with expected discharges and a few pending moves), and the bed statuses that follow.
 ED patients are given ED cubicles as they free up. The next day of the simulated ADT stream is
-written to ``<data dir>/demo-adt-feed.hl7``: ``carehelm adt replay var/demo-adt-feed.hl7`` plays it
-in real time and the bed board moves.
+written to ``<data dir>/demo-adt-feed.hl7`` and a ``play_feed`` task is queued: with ``make run``
+the worker applies each message as its time comes, and the bed board moves by itself
+(``carehelm adt replay var/demo-adt-feed.hl7`` plays it by hand, faster with ``--speed``).
 
 The simulation's four-ward medical service is one pooled ward whose beds are the demo's medical
 wards (MS3, MS4, MS6, Oncology, and the short-stay unit as overflow): the model queues a patient on one ward, so several small wards
@@ -30,6 +31,7 @@ from simple_history.utils import bulk_update_with_history
 
 from carehelm.activity.feeds import adt_from_simulation
 from carehelm.activity.models import AdtMessage, AdtStatus, Encounter, Patient, PendingMove, UnitStay
+from carehelm.activity.tasks import play_feed
 from carehelm.audit.services import record
 from carehelm.engines.simulation import HospitalConfig, UnitConfig, simulate
 from carehelm.organization.models import Bed, BedStatus, Facility, Unit
@@ -459,4 +461,6 @@ def _write_feed(result, places: Callable, now) -> None:
     text = "".join(
         adt_from_simulation(e, facility=FACILITY, place_of=places, authority=AUTHORITY) for e in upcoming
     )
-    (settings.DATA_DIR / FEED_FILE).write_text(text.replace("\r", "\n"), encoding="utf-8")
+    path = settings.DATA_DIR / FEED_FILE
+    path.write_text(text.replace("\r", "\n"), encoding="utf-8")
+    play_feed.enqueue(path=str(path))  # run by db_worker once the demo is committed

@@ -10,6 +10,8 @@ Public API
     is a *duplicate* (answered AA, changes nothing); with different content it is refused.
 ``course_of(encounter) -> Course``
     The encounter folded again from its applied messages (for checks and replays).
+``play_due_messages(path, *, now=None) -> (applied, remaining)``
+    The messages of a file whose sent time has come and that are not logged yet (the demo feed).
 ``load_adt_file(path, *, learn_locations=False, on_progress=None) -> list[IntakeResult]``
     Every message of a file. A file that does not parse whole raises ``Hl7ParseError`` and
     nothing is written; otherwise messages are applied in effective-time order, each accepted or
@@ -523,6 +525,32 @@ def load_adt_file(
             on_progress(done, len(ordered))
     results.sort(key=lambda r: r.message_number)
     return results
+
+
+def play_due_messages(path: str | Path, *, now: datetime | None = None) -> tuple[int, int]:
+    """Apply the messages of a file whose sent time (MSH-7) has come and that are not logged yet.
+
+    Returns (applied now, still to come). Used by the demo feed task; an unreadable file plays nothing.
+    """
+    try:
+        events = hl7v2.parse_file(path, assume_tz=facility_zone())
+    except (OSError, Hl7ParseError):
+        return 0, 0
+    now = now or timezone.now()
+    seen = set(
+        AdtMessage.objects.filter(control_id__in=[e.message_control_id for e in events]).values_list(
+            "control_id", flat=True
+        )
+    )
+    due = sorted(
+        (e for e in events if e.message_control_id not in seen and e.message_datetime <= now),
+        key=lambda e: (e.message_datetime, e.message_number),
+    )
+    cache = LocationCache()
+    for event in due:
+        apply_adt_event(event, channel="replay", cache=cache)
+    remaining = sum(1 for e in events if e.message_control_id not in seen and e.message_datetime > now)
+    return len(due), remaining
 
 
 # --------------------------------------------------------------------------------------------

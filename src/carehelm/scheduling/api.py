@@ -348,7 +348,7 @@ def census_demand(request, payload: CensusIn):
 @router.post("/units/{unit_id}/demand/import")
 def import_demand(request, unit_id: int, file: File[UploadedFile]):
     unit = _managed_unit(request.auth, unit_id)
-    n = services.import_demand_csv(
+    n = imports.import_demand_csv(
         actor=request.auth, unit=unit, content=file.read(), filename=file.name or "demand.csv"
     )
     return {"imported": n}
@@ -357,7 +357,7 @@ def import_demand(request, unit_id: int, file: File[UploadedFile]):
 @router.post("/units/{unit_id}/requests/import")
 def import_requests(request, unit_id: int, file: File[UploadedFile]):
     unit = _managed_unit(request.auth, unit_id)
-    n = services.import_requests_csv(
+    n = imports.import_requests_csv(
         actor=request.auth, unit=unit, content=file.read(), filename=file.name or "requests.csv"
     )
     return {"imported": n}
@@ -555,7 +555,7 @@ def decide_swap(request, swap_id: int, payload: DecisionIn):
 def mark_absence(request, period_id: int, payload: AbsenceIn):
     period = selectors.period_for(request.auth, period_id, "manage")
     staff = get_object_or_404(Staff.objects.restrict(request.auth, "view"), pk=payload.staff_id)
-    return 201, services.mark_absence(
+    return 201, repair.mark_absence(
         actor=request.auth,
         period=period,
         staff=staff,
@@ -578,7 +578,7 @@ def _candidate(c) -> dict:
 @router.get("/absences/{absence_id}/repair", response=list[OpenShiftOut])
 def repair_options(request, absence_id: int):
     absence = get_object_or_404(Absence.objects.restrict(request.auth, "manage"), pk=absence_id)
-    options = services.repair_options(period=absence.period, absence=absence)
+    options = repair.repair_options(period=absence.period, absence=absence)
     return [
         {
             "date": o.date,
@@ -605,6 +605,55 @@ def apply_repair(request, absence_id: int, payload: RepairIn):
         except (KeyError, ValueError) as exc:
             raise HttpError(422, f"each choice needs date, shift and staff_id ({exc})") from None
         choices[(date, code)] = get_object_or_404(Staff, pk=staff_id, home_unit=absence.period.unit)
-    services.apply_repair(actor=request.auth, period=absence.period, absence=absence, choices=choices)
+    repair.apply_repair(actor=request.auth, period=absence.period, absence=absence, choices=choices)
+    absence.refresh_from_db()
+    return absence
+
+
+class ReplanChangeOut(Schema):
+    staff_id: int
+    name: str
+    date: dt.date
+    before: str | None
+    after: str | None
+
+
+class ReplanIn(Schema):
+    changes: list[dict] = Field(
+        description='[{"staff_id": 12, "date": "2026-03-03", "after": "D" or null}, ...]'
+    )
+
+
+@router.get("/absences/{absence_id}/replan", response=list[ReplanChangeOut])
+def replan_options(request, absence_id: int, time_limit: float = 5.0):
+    """The engine's minimum-perturbation re-plan of the absence days (everything else as published)."""
+    absence = get_object_or_404(Absence.objects.restrict(request.auth, "manage"), pk=absence_id)
+    changes = repair.engine_repair(
+        period=absence.period, absence=absence, time_limit=min(max(time_limit, 1.0), 60.0)
+    )
+    return [
+        {
+            "staff_id": c.staff.pk,
+            "name": c.staff.full_name,
+            "date": c.date,
+            "before": c.before,
+            "after": c.after,
+        }
+        for c in changes
+    ]
+
+
+@router.post("/absences/{absence_id}/replan", response=AbsenceOut)
+def apply_replan(request, absence_id: int, payload: ReplanIn):
+    absence = get_object_or_404(Absence.objects.restrict(request.auth, "manage"), pk=absence_id)
+    changes = []
+    for row in payload.changes:
+        try:
+            staff_id, date = int(row["staff_id"]), dt.date.fromisoformat(str(row["date"]))
+        except (KeyError, ValueError) as exc:
+            raise HttpError(422, f"each change needs staff_id, date and after ({exc})") from None
+        person = get_object_or_404(Staff, pk=staff_id, home_unit=absence.period.unit)
+        changes.append(repair.ReplanChange(person, date, None, row.get("after") or None))
+    repair.apply_replan(actor=request.auth, period=absence.period, absence=absence, changes=changes)
     absence.refresh_from_db()
     return absence

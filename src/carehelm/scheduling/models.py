@@ -254,6 +254,11 @@ class StaffRequest(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.staff} from {self.date_from}"
 
+    @property
+    def weekday_name(self) -> str:
+        names = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+        return names[self.weekday] if self.weekday is not None else ""
+
     def covers(self, day: dt.date) -> bool:
         last = self.date_to or (None if self.kind == RequestKind.UNAVAILABLE else self.date_from)
         if day < self.date_from or (last is not None and day > last):

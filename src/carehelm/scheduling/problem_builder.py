@@ -67,6 +67,7 @@ ROSTERED_ROLES = ("rn", "charge-rn", "lpn", "cna")
 UNDER_MINIMUM = 90  # on top of UNDER_TARGET: one person short of the minimum costs 100
 UNDER_TARGET = 10
 OVER_TARGET = 4
+OVER_SPREAD = 16  # per person more than two above the target
 REQUEST_WEIGHT = {1: 3, 2: 6, 3: 12}
 FAIRNESS_WEIGHT = 3
 CUT_WEIGHT = 1000  # a night-rule cut: dearer than any cover gap, so the search never keeps one  # on-call: per weekend/holiday above or below the fair share over a year
@@ -382,6 +383,11 @@ def build(period: RosterPeriod, *, history_days: int = HISTORY_DAYS, include_cur
                     )
                 labels[len(cover)] = "target"
                 cover.append(CoverRequirement(history_days + i, s.code, r.target, UNDER_TARGET, over, skill))
+                if skill is None:
+                    # Steeper beyond target + 2, so hours the contracts force are spread over the
+                    # period instead of piling onto a few shifts.
+                    labels[len(cover)] = "spread"
+                    cover.append(CoverRequirement(history_days + i, s.code, r.target + 2, 0, OVER_SPREAD))
         if on_call:
             for s in shifts:
                 if not any(r.shift_type_id == s.pk for r in demand_rows):

@@ -62,9 +62,21 @@ def breaches(
             continue
         if by_hand and v.rule in NOT_BLOCKING_BY_HAND:
             continue
+        if v.rule == "min_days_off" and _break_includes_leave(built, roster, v.staff_id, v.day):
+            continue  # a sick day or leave between shifts is not a rest break the roster chose
         out.append(Breach(v.rule, v.staff_id, v.day, _describe(built, v, roster, people)))
     out += night_breaches(built, roster, staff=staff)
     return out
+
+
+def _break_includes_leave(built: Built, roster: Roster, key: str | None, day: int | None) -> bool:
+    row = roster.get(key or "", [])
+    d = day or 0
+    while d < len(row) and row[d] is None:
+        if (key, built.date_of(d)) in built.blocked:
+            return True
+        d += 1
+    return False
 
 
 def _describe(built: Built, v, roster: Roster, people) -> str:

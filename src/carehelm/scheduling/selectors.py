@@ -176,7 +176,7 @@ def roster_grid(period: RosterPeriod, built: pb.Built | None = None) -> Grid:
         )
     need: dict[tuple[dt.date, str], list[int]] = {}
     for i, c in enumerate(built.problem.cover):
-        if c.skill is not None:
+        if c.skill is not None or built.cover_labels.get(i) not in ("minimum", "target"):
             continue
         slot = need.setdefault((built.date_of(c.day), c.shift_id), [None, None])
         if built.cover_labels.get(i) == "minimum":

@@ -120,28 +120,34 @@ def _drop_breaching_shifts(built: Built, roster: Roster) -> tuple[Roster, int]:
     return out, dropped
 
 
-def feasible_start(built: Built, *, time_limit: float, workers: int, seed: int) -> Roster | None:
+def feasible_start(
+    built: Built, *, time_limit: float, workers: int, seed: int, on_progress=None
+) -> Roster | None:
     """A roster that keeps every hard rule, to hint the real solve with.
 
-    The engine's constructive start builds one person at a time with the cover of the people placed
-    so far fixed; a cover row that those people already exceed by more than the person's own
-    options can make that subproblem infeasible (the over-cover variable's upper bound is the number
-    of free options), so a unit with minimum *and* target rows can be reported infeasible when it is
-    not. Solving a copy whose cover rows can never be exceeded (requirement = every staff member,
-    so each shift worked simply counts) gives a hard-feasible roster; the real solve starts from it.
+    Solves a copy whose cover rows can never be exceeded (requirement = every staff member, so each
+    shift worked simply counts) and which keeps the rule cuts: a quick, always-solvable start that
+    respects the night-run closures, so the real solve spends its time on cover and requests. (It
+    also shielded the product from an early engine bug where a constructive step could be
+    reported infeasible when cover rows were already over their requirement; fixed in the engine.)
     """
     problem = built.problem
     everyone = len(problem.staff)
     slots = sorted({(c.day, c.shift_id) for c in problem.cover})
     safe = tuple(CoverRequirement(d, s, everyone, 1, 0) for d, s in slots)
     cuts = tuple(r for r in problem.shift_off_requests if r.weight >= CUT_WEIGHT)  # rules phrased as wishes
-    start = solve(
-        replace(problem, cover=safe, shift_on_requests=(), shift_off_requests=cuts),
-        time_limit=time_limit,
-        workers=workers,
-        seed=seed,
-    )
-    return start.roster
+    # The engine searches to its time limit, so try a short budget first and only then the full one.
+    for budget in sorted({min(2.0, time_limit), time_limit}):
+        start = solve(
+            replace(problem, cover=safe, shift_on_requests=(), shift_off_requests=cuts),
+            time_limit=budget,
+            workers=workers,
+            seed=seed,
+            on_progress=on_progress,
+        )
+        if start.roster is not None:
+            return start.roster
+    return None
 
 
 def solve_built(

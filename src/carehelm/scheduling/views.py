@@ -301,7 +301,7 @@ def absence_mark(request, period_id: int):
         return redirect("roster-grid", period.pk)
     staff = get_object_or_404(Staff.objects.restrict(request.user, "view"), pk=form.cleaned_data["staff"])
     try:
-        absence = services.mark_absence(
+        absence = repair.mark_absence(
             actor=request.user,
             period=period,
             staff=staff,
@@ -318,8 +318,25 @@ def absence_mark(request, period_id: int):
 def roster_repair(request, period_id: int, absence_id: int):
     period = selectors.period_for(request.user, period_id, "manage")
     absence = get_object_or_404(Absence, pk=absence_id, period=period)
-    options = services.repair_options(period=period, absence=absence)
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") == "replan":
+        changes = []
+        for value in request.POST.getlist("change"):
+            staff_id, date_text, code = (value.split("|") + ["", "", ""])[:3]
+            person = get_object_or_404(Staff, pk=staff_id, home_unit=period.unit)
+            changes.append(
+                repair.ReplanChange(person, dt.date.fromisoformat(date_text), None, code or None)
+            )
+        try:
+            n = repair.apply_replan(actor=request.user, period=period, absence=absence, changes=changes)
+            messages.success(request, f"Re-plan applied: {n} change(s).")
+            return redirect("roster-grid", period.pk)
+        except InvalidInput as exc:
+            _problems(request, exc)
+    options = repair.repair_options(period=period, absence=absence)
+    replan = None
+    if request.GET.get("replan") or any(not o.candidates for o in options):
+        replan = repair.engine_repair(period=period, absence=absence)
+    if request.method == "POST" and request.POST.get("action") != "replan":
         choices = {}
         for i, option in enumerate(options):
             value = request.POST.get(f"choice-{i}")
@@ -330,13 +347,15 @@ def roster_repair(request, period_id: int, absence_id: int):
                 if person is not None:
                     choices[(option.date, option.shift.code)] = person
         try:
-            n = services.apply_repair(actor=request.user, period=period, absence=absence, choices=choices)
+            n = repair.apply_repair(actor=request.user, period=period, absence=absence, choices=choices)
             messages.success(request, f"Repair applied: {n} shift(s) filled.")
             return redirect("roster-grid", period.pk)
         except InvalidInput as exc:
             _problems(request, exc)
     return render(
-        request, "scheduling/repair.html", {"period": period, "absence": absence, "options": options}
+        request,
+        "scheduling/repair.html",
+        {"period": period, "absence": absence, "options": options, "replan": replan},
     )
 
 
@@ -457,7 +476,7 @@ def _setup_post(request, unit: Unit, shifts, action: str) -> None:
         upload = request.FILES.get("file")
         if upload is None:
             raise InvalidInput([], title="Choose a CSV file to import.")
-        importer = services.import_demand_csv if action == "import_demand" else services.import_requests_csv
+        importer = imports.import_demand_csv if action == "import_demand" else imports.import_requests_csv
         n = importer(actor=user, unit=unit, content=upload.read(), filename=upload.name or "upload.csv")
         messages.success(request, f"{n} row(s) imported from {upload.name}.")
     elif action == "contract":
@@ -484,6 +503,19 @@ def my_shifts(request):
     today = timezone.localdate()
     shifts = list(selectors.my_assignments(request.user, since=today - dt.timedelta(days=7)))
     feed = CalendarFeed.objects.filter(staff=person).first()
+    from carehelm.audit.models import AuditEvent
+
+    # The notifications: roster publications, swap decisions and repairs that concern this person.
+    notices = AuditEvent.objects.filter(
+        staff_id=person.pk,
+        action__in=[
+            "scheduling.shifts_published",
+            "scheduling.swap_approved",
+            "scheduling.swap_rejected",
+            "scheduling.repair_applied",
+            "scheduling.request_decided",
+        ],
+    )[:8]
     colleagues = (
         Staff.objects.filter(home_unit=person.home_unit, active=True)
         .exclude(pk=person.pk)
@@ -494,6 +526,7 @@ def my_shifts(request):
         "scheduling/my_shifts.html",
         {
             "person": person,
+            "notices": notices,
             "shifts": shifts,
             "feed": feed,
             "feed_url": request.build_absolute_uri(f"/feeds/roster/{feed.token}.ics") if feed else "",

@@ -169,7 +169,9 @@ class _Search:
                     if sub.infeasible:
                         continue
                     sub.add_hint(part_grid)
-                    solver, status = self.run_cp(sub, budget, workers=self.workers if len(staff) > 1 else 1)
+                    solver, status = self.run_cp(
+                        sub, budget, workers=self.workers if len(staff) > 1 else 1, guided=idx.H > 56
+                    )
                     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                         solved = sub.read(solver, part_grid)
                         break
@@ -192,7 +194,8 @@ class _Search:
             sub = SubModel(idx, grid, Rectangle([e], 0, idx.H))
             if sub.infeasible:
                 continue
-            solver, status = self.run_cp(sub, max(1.0, self.clock.limit / 10), workers=1, guided=True)
+            budget = self.clock.remaining() / max(1, sum(1 for _ in range(idx.E)) // 10)
+            solver, status = self.run_cp(sub, max(0.5, min(budget, self.clock.remaining())), workers=1, guided=True)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 grid = sub.read(solver, grid)
         self.best = None
@@ -221,6 +224,22 @@ class _Search:
         lo = rng.randrange(0, H - width + 1)
         return Rectangle(sorted(self.cover_driven_staff(free, lo, lo + width, k)), lo, lo + width)
 
+    def shortfall_rectangle(self, busy: set[int]) -> Rectangle | None:
+        """A person short of minutes with two others, over a long window where they can add shifts."""
+        idx, rng, grid = self.idx, self.rng, self.best_grid
+        short = [
+            e
+            for e in range(idx.E)
+            if e not in busy and sum(idx.paid[s] for s in grid[e] if s != OFF) < idx.contracts[e].min_paid_minutes
+        ]
+        if not short:
+            return None
+        e = rng.choice(short)
+        width = min(idx.H, 56)
+        lo = rng.randrange(0, idx.H - width + 1)
+        others = [o for o in range(idx.E) if o != e and o not in busy]
+        return Rectangle(sorted([e, *rng.sample(others, min(2, len(others)))]), lo, lo + width)
+
     def cover_driven_staff(self, free: list[int], lo: int, hi: int, k: int) -> list[int]:
         """``k`` people, half of them able to fix a badly covered shift in [lo, hi) when there is one."""
         rng, idx, grid = self.rng, self.idx, self.best_grid
@@ -245,7 +264,7 @@ class _Search:
         chosen += rng.sample(rest, min(len(rest), k - len(chosen)))
         return chosen
 
-    def lns(self, until: float) -> None:
+    def lns(self, until: float, repair_reserve: float = 0.0) -> None:
         """Improve ``best_grid`` until ``until`` seconds remain.
 
         With two or more workers, two threads each run single-worker CP-SAT moves on rectangles
@@ -269,20 +288,23 @@ class _Search:
 
         def one_move() -> bool:
             with lock:
-                if self.clock.remaining() <= until + 0.02:
+                stop = until + (repair_reserve if self.best >= SHORTFALL_COST else 0.0)
+                if self.clock.remaining() <= stop + 0.02:
                     return False
                 if self.lower_bound is not None and self.best <= self.lower_bound:
                     return False
                 arm = self.rng.choices(list(weights), weights=list(weights.values()))[0]
                 params = arms[arm]
                 rect = self.choose_rectangle(arm, params["size"], busy)
+                if rect is not None and self.best >= SHORTFALL_COST and self.rng.random() < 0.5:
+                    rect = self.shortfall_rectangle(busy) or rect
                 if rect is None:
                     return True
                 base = self.best_grid
                 busy.update(rect.staff)
                 started = {e: version[e] for e in rect.staff}
                 seed = self.rng.randrange(1 << 30)
-                budget = min(budget_unit, self.clock.remaining() - until)
+                budget = min(budget_unit, self.clock.remaining() - stop)
             try:
                 sub = SubModel(idx, base, rect, soft_minimum=SHORTFALL_COST // 1000 if soft else 0)
                 if sub.infeasible:
@@ -480,12 +502,12 @@ def solve(
     if small:
         # Small instances are often proved optimal outright by CP-SAT on the full model.
         optimal = search.full_model(min(search.clock.remaining(), 0.1 * time_limit))
-    if not optimal and search.clock.remaining() > 0.3 * time_limit:
+    if not optimal and idx.H <= 56 and search.clock.remaining() > 0.3 * time_limit:
         optimal = search.column_generation(
             cg_until=0.55 * time_limit, dive_until=0.3 * time_limit
         )
     if not optimal:
-        search.lns(until=0.0)
+        search.lns(until=0.0, repair_reserve=0.15 * time_limit)
     if search.shortfall(search.best_grid):
         search.close_shortfalls()
     if search.shortfall(search.best_grid):
