@@ -176,7 +176,9 @@ The stream is the SimPy hospital model's (`engines.simulation`, default 250-bed 
 ED registrations, admits, transfers, discharges, cancels (A11/A12/A13) and late messages, in
 message-arrival order. Each message is parsed, its encounter re-derived from its ordered event log,
 stays/pending moves/bed statuses rewritten, logged and audited in one transaction before the ACK.
-Refusals (trigger and MSA of each NAK):
+Refusals (trigger and MSA of each NAK). "For an unknown visit" is a discharge that arrived before its
+visit's registration (a late message in the stream): it is NAKed, parked, and applied as soon as the
+registration arrives, so the census still ends right:
 
 {chr(10).join("    " + r for r in refusals) or "    none"}
 

@@ -96,7 +96,7 @@ def adt(
     segments = [
         f"MSH|^~\\&|ADTSYS|RGH|CAREHELM|RGH|{hl7_time(sent)}||ADT^{trigger}^ADT_A01|{control_id}|P|{version}",
         f"EVN|{trigger}|{hl7_time(sent)}|||||",
-        f"PID|1||{mrn}^^^RGH^MR||DOE^JANE||19600101|F|||1 Main St^^Riverbend^NY^12345",
+        f"PID|1||{mrn}^^^RGH^MR||ZYXWVUTSON^QUIBBLEBERRY||19600101|F|||1 Main St^^Riverbend^NY^12345",
         "|".join(pv1),
         "|".join(pv2),
     ]

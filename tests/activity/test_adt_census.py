@@ -166,6 +166,16 @@ def test_duplicate_control_id_is_acknowledged_once_and_applied_once(ward):
     assert AdtMessage.objects.filter(control_id="C1").count() == 2  # both logged
 
 
+def test_a_resend_stamped_with_a_new_send_time_is_still_a_duplicate(ward):
+    message = adt("A01", "C1", "V1", t(2, 8))
+    send(message)
+    msh, rest = message.split("\r", 1)
+    fields = msh.split("|")
+    fields[6] = "20260302080500"  # MSH-7: the sender stamped the resend again
+    again = send("|".join(fields) + "\r" + rest)
+    assert again.status == "duplicate" and UnitStay.objects.count() == 1
+
+
 def test_reused_control_id_with_other_content_is_refused(ward):
     send(adt("A01", "C1", "V1", t(2, 8)))
     other = send(adt("A01", "C1", "V2", t(2, 9), mrn="MRN2", location="ICU^ICU-02^A^rgh"))

@@ -15,7 +15,7 @@ from carehelm.organization.models import Bed
 from tests.e2e.accessibility import accessibility_problems
 from tests.e2e.conftest import browser, demo, log_in, page  # noqa: F401 - the browser fixtures
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_unit_manager_watches_an_admission_arrive_on_the_bed_board(demo, page, log_in):  # noqa: F811

@@ -64,7 +64,7 @@ def test_bed_board_of_a_unit_out_of_reach_is_not_found(activity, client, persona
         assert response.status_code == expected
         if expected == 200:
             assert "Visit V1" in response.content.decode() or unit.code == "MS4"
-            assert "DOE" not in response.content.decode()  # no names anywhere
+            assert "ZYXWVUTSON" not in response.content.decode()  # no names anywhere
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -146,3 +146,19 @@ def test_census_page_replays_a_past_instant_and_htmx_gets_only_the_table(activit
 def icu_occupied(html: str) -> int:
     row = html[html.index('<span class="muted">ICU</span>') :]
     return int(re.search(r'<td class="num">(\d+)</td>', row).group(1))
+
+
+ADT_LOG = {"executive": 200, "facility_admin": 200, "compliance": 200, "unit_manager": 403, "staff": 403}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_adt_intake_log_shows_refusals_to_facility_wide_roles_only(activity, client, persona):
+    receive_adt(adt("A02", "C8", "V8", t(3, 8), mrn="MRN8", location="MS4^401^B^rgh"))  # unknown visit
+    client.force_login(activity.users[persona])
+    response = client.get("/census/feed/", {"status": "refused"})
+    assert response.status_code == ADT_LOG[persona]
+    if response.status_code == 200:
+        page = response.content.decode()
+        # Only the refused message is listed (cells, not substrings: the CSRF token is random text).
+        assert "<td>C8</td>" in page and "unknown visit" in page and "<td>C1</td>" not in page
+        assert "ZYXWVUTSON" not in page and "QUIBBLEBERRY" not in page

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from carehelm.scheduling import problem_builder as pb
-from carehelm.scheduling import rules, services
+from carehelm.scheduling import repair, rules, services
 from carehelm.scheduling.models import Assignment, ContractTemplate, PeriodStatus, StaffContract, SwapStatus
 from carehelm.scheduling.solving import solve_built
 from carehelm.validation import InvalidInput

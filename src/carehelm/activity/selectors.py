@@ -13,6 +13,8 @@ Public API
     Open = staffed beds − occupied − unavailable, never below zero.
 ``bed_board(unit) -> list[BedTile]``
     Every bed of a unit with its status now, the visit in it and its expected discharge.
+``adt_log(user, status=None, limit=200)``
+    The latest ADT messages (ids, trigger, status, reason) of the facilities the user reaches.
 ``encounters_for(user, **filters)``
     Encounters the user may see (staff members see none: their bed board is enough).
 ``encounters_frame(queryset=None)`` / ``unit_stays_frame(queryset=None)``
@@ -30,7 +32,7 @@ import pandas as pd
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from carehelm.activity.models import Encounter, PendingMove, UnitStay
+from carehelm.activity.models import AdtMessage, Encounter, PendingMove, UnitStay
 from carehelm.organization.models import UNAVAILABLE_BED_STATUSES, Bed, BedStatus, Unit, UnitKind
 
 BEDDED_KINDS = (UnitKind.ICU, UnitKind.INPATIENT_WARD, UnitKind.MATERNITY, UnitKind.EMERGENCY)
@@ -177,6 +179,14 @@ def bed_board(unit: Unit) -> list[BedTile]:
             )
         )
     return tiles
+
+
+def adt_log(user, *, status: str | None = None, limit: int = 200):
+    """The latest ADT messages of the facilities the user reaches (no raw text: ids and reasons)."""
+    qs = AdtMessage.objects.restrict(user, "view").filter(channel__in=("file", "mllp", "api", "replay"))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-id").defer("raw", "payload")[:limit]
 
 
 def unplaced_in_unit(unit: Unit) -> int:

@@ -92,6 +92,15 @@ class IntakeResult:
 
 
 def _digest(text: str) -> str:
+    """SHA-256 of the message with MSH-7 (when it was sent) blanked: a resend is the same message
+    even when the sender stamped it again."""
+    if text.startswith("MSH") and len(text) > 3:
+        separator = text[3]
+        head, _, rest = text.partition("\r")
+        fields = head.split(separator)
+        if len(fields) > 6:
+            fields[6] = ""
+        text = separator.join(fields) + ("\r" + rest if rest else "")
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -216,7 +225,11 @@ def apply_adt_event(
             )
         if cache is not None and learn_locations:
             cache.found.clear()  # places learned inside the rolled-back savepoint are gone again
-        AdtMessage.objects.create(**base, status=AdtStatus.REFUSED, reason=reason[:300])
+        try:  # file the refusal under its facility, so that facility's administrators see it
+            facility = resolve_facility(event, cache)
+        except UnknownPlace:
+            facility = None
+        AdtMessage.objects.create(**base, status=AdtStatus.REFUSED, reason=reason[:300], facility=facility)
         record(
             action="adt.refused",
             summary=f"ADT {event.trigger_event} {event.message_control_id} refused"
@@ -224,6 +237,7 @@ def apply_adt_event(
             + f": {reason}",
             object_type="activity.adtmessage",
             object_id=event.message_control_id,
+            facility_id=facility.pk if facility else None,
         )
         return answer(AdtStatus.REFUSED, reason, problem)
 

@@ -4,6 +4,10 @@ Who sees what: executives and compliance every unit, a facility administrator th
 units, a unit manager their units, a staff member the board of their home unit (visit numbers and
 expected discharges only; no encounter lists). Changing an empty bed's status (cleaned, closed,
 blocked...) is for those who may change the unit: executive, facility administrator, unit manager.
+The ADT intake log is facility-wide: executives, compliance and facility administrators.
+
+Pages: ``/census/`` (``?at=`` replays a past instant), ``/census/<unit id>/`` (bed board, htmx refresh
+every 10 s), ``POST /census/beds/<bed id>/status/``, ``/census/feed/`` (ADT intake log).
 """
 
 from __future__ import annotations
@@ -45,9 +49,26 @@ def census(request):
         "at": at,
         "replay": at is not None,
         "refresh": REFRESH_SECONDS,
+        "may_see_feed": _may_see_feed(request.user),
     }
     template = "activity/_census_table.html" if request.htmx else "activity/census.html"
     return render(request, template, context)
+
+
+def _may_see_feed(user) -> bool:
+    """The intake log is facility-wide: executives, compliance and facility administrators."""
+    r = reach(user, "view")
+    return r.everything or bool(r.facility_ids)
+
+
+def feed_log(request):
+    if not _may_see_feed(request.user):
+        raise PermissionDenied("the ADT intake log is for facility administrators and executives")
+    status = request.GET.get("status") or None
+    if status not in (None, "applied", "refused", "duplicate"):
+        status = None
+    rows = list(selectors.adt_log(request.user, status=status))
+    return render(request, "activity/adt_log.html", {"rows": rows, "status": status})
 
 
 def _visible_unit(request, unit_id):

@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 from carehelm.organization.models import Unit
 from carehelm.runs import services as runs
 from carehelm.runs.models import Run
-from carehelm.scheduling import selectors, services
+from carehelm.scheduling import imports, repair, selectors, services
 from carehelm.scheduling.explain import explain
 from carehelm.scheduling.models import (
     Absence,

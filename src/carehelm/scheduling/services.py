@@ -1,15 +1,15 @@
-"""Every write of the scheduling app: keyword-only, one transaction, checked, audited.
+"""Writes of the scheduling app: keyword-only, one transaction, checked, audited.
 
 Inputs:   save_shift_type, set_demand, set_census, apply_census_demand, save_contract_template,
-          assign_contract, create_request, decide_request
+          assign_contract, create_request, decide_request   (CSV imports: ``imports``)
 Periods:  create_period, start_solve (a Run + background task), save_solution, change_assignment,
           publish
 Self-service: request_swap, decide_swap, rotate_feed
-Repair:   mark_absence, repair_options, apply_repair
+Absence and repair: see ``repair``.
 
-A change to a roster is checked against the hard rules at once (``rules.breaches``); a change that
-would add a breach is refused with the reason (``InvalidInput`` with one problem per breach) and
-nothing is written.
+A change to a roster is checked against the hard rules at once (``check_change`` over
+``rules.breaches``); a change that would add a breach is refused with the reason (``InvalidInput``
+with one problem per breach) and nothing is written.
 """
 
 from __future__ import annotations

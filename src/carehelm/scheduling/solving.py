@@ -223,12 +223,13 @@ def solve_built(
         n_breaches = len(night_breaches(base, roster))
         objective = evaluate(base.problem, roster).objective
         key = (n_breaches, objective)
-        if best_key is None or key < best_key:
+        if best_key is None or key < best_key or (key == best_key and result.status == "optimal"):
             best_roster, best_key, best_status = roster, key, result.status
             figures.best_penalty = objective
             stats = dict(result.stats)
-            if not forbidden:
-                engine_bound = result.lower_bound
+        if not forbidden and result.lower_bound is not None:
+            # Every slice solves the same problem (no lazy cuts yet): the best proof holds for all.
+            engine_bound = max(engine_bound or 0, result.lower_bound)
         if stop:
             cancelled = True
             break

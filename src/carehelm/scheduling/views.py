@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_POST
 from carehelm.organization.models import Unit
 from carehelm.runs import services as runs
 from carehelm.runs.models import Run
-from carehelm.scheduling import calendar, selectors, services
+from carehelm.scheduling import calendar, imports, repair, selectors, services
 from carehelm.scheduling import problem_builder as pb
 from carehelm.scheduling.explain import explain
 from carehelm.scheduling.forms import (
@@ -36,7 +35,6 @@ from carehelm.scheduling.models import (
     CalendarFeed,
     ContractTemplate,
     Demand,
-    PeriodKind,
     ShiftType,
     StaffContract,
     StaffRequest,
@@ -323,9 +321,7 @@ def roster_repair(request, period_id: int, absence_id: int):
         for value in request.POST.getlist("change"):
             staff_id, date_text, code = (value.split("|") + ["", "", ""])[:3]
             person = get_object_or_404(Staff, pk=staff_id, home_unit=period.unit)
-            changes.append(
-                repair.ReplanChange(person, dt.date.fromisoformat(date_text), None, code or None)
-            )
+            changes.append(repair.ReplanChange(person, dt.date.fromisoformat(date_text), None, code or None))
         try:
             n = repair.apply_replan(actor=request.user, period=period, absence=absence, changes=changes)
             messages.success(request, f"Re-plan applied: {n} change(s).")
@@ -609,6 +605,4 @@ def unit_setup_index(request):
     units = selectors.managed_units(request.user)
     if units.count() == 1:
         return redirect("unit-setup", units.first().pk)
-    return render(
-        request, "scheduling/setup_index.html", {"units": units, "kinds": json.dumps(PeriodKind.values)}
-    )
+    return render(request, "scheduling/setup_index.html", {"units": units})

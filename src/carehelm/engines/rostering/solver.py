@@ -37,6 +37,9 @@ from .model import Problem, Roster, validate
 # Cost per paid minute below a contract minimum while the search repairs its start.
 SHORTFALL_COST = 100_000
 CONSTRUCT_CHUNK_DAYS = 28
+DETERMINISTIC_SHARE = 0.5
+# Horizons longer than this start from per-person first-fit schedules (see construct_first_fit).
+FIRST_FIT_DAYS = 84
 CONSTRUCT_GROUP_VARS = int(os.environ.get("ROSTER_GROUP", "1"))
 # Full models up to this many shift variables are built and solved whole (for the lower bound).
 FULL_MODEL_MAX_VARS = int(__import__("os").environ.get("ROSTER_FULL_MAX", "40000"))
@@ -72,7 +75,12 @@ class _Clock:
     def remaining(self) -> float:
         wall = self.limit - self.elapsed()
         if self.deterministic:
-            return min(wall, self.limit - self.det_used)
+            # Budget in CP-SAT deterministic time (about a second of search on an idle core) so a
+            # seed replays exactly; it leaves out Python's own work, hence only a share of the
+            # limit. The wall clock only stops a run that overshoots twice the limit.
+            if wall < -self.limit:
+                return 0.0
+            return DETERMINISTIC_SHARE * self.limit - self.det_used
         return wall
 
 
@@ -104,7 +112,6 @@ class _Search:
         p.random_seed = self.rng.randrange(1 << 30) if self.workers > 1 else self.seed
         if self.clock.deterministic:
             p.max_deterministic_time = max(0.01, budget)
-            p.max_time_in_seconds = max(0.01, self.clock.limit - self.clock.elapsed())
         else:
             p.max_time_in_seconds = max(0.01, budget)
         status = solver.Solve(sub.model, callback) if callback else solver.Solve(sub.model)
@@ -136,9 +143,50 @@ class _Search:
         return False
 
     # -- 1. constructive start -------------------------------------------------------------
+    def construct_first_fit(self) -> Grid | None:
+        """Long horizons: each person's first valid schedule over the whole horizon, found by a
+        day-by-day "work first" search (cover is left to the neighbourhood search)."""
+        idx = self.idx
+        grid: Grid = [[OFF] * idx.H for _ in range(idx.E)]
+        order = sorted(range(idx.E), key=lambda e: (len(idx.allowed[e]), self.rng.random()))
+        empty: Grid = [[OFF] * idx.H for _ in range(idx.E)]
+        for i, e in enumerate(order):
+            # Priced by the cover the others leave open; if that search stalls, priced as if
+            # nobody else worked (which reliably finds a schedule fast).
+            found = None
+            for base in (empty,):
+                sub = SubModel(idx, base, Rectangle([e], 0, idx.H))
+                if sub.infeasible:
+                    return None
+                budget = max(0.3, 0.3 * self.clock.remaining() / max(1, idx.E - i))
+                solver = cp_model.CpSolver()
+                p = solver.parameters
+                p.num_workers = 1
+                p.random_seed = self.seed
+                p.stop_after_first_solution = True
+                p.search_branching = cp_model.FIXED_SEARCH
+                sub.model.AddDecisionStrategy(
+                    [sub.w[k] for k in sorted(sub.w)], cp_model.CHOOSE_FIRST, cp_model.SELECT_MAX_VALUE
+                )
+                if self.clock.deterministic:
+                    p.max_deterministic_time = budget
+                else:
+                    p.max_time_in_seconds = budget
+                status = solver.Solve(sub.model)
+                self.clock.det_used += solver.deterministic_time
+                if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                    found = sub.read(solver, empty)[e]
+                    break
+            if found is not None:
+                grid[e] = found
+            # else: the person starts off; the search's shortfall moves then build their schedule
+        return grid
+
     def construct(self) -> Grid | None:
         """Roster people one at a time; long horizons chunk by chunk (see :func:`_prefix_problem`)."""
         idx = self.idx
+        if idx.H > FIRST_FIT_DAYS:
+            return self.construct_first_fit()
         # Fewest options first: they have least room to fit around the others.
         order = sorted(range(idx.E), key=lambda e: (len(idx.allowed[e]), self.rng.random()))
         chunk = CONSTRUCT_CHUNK_DAYS if idx.H > CONSTRUCT_CHUNK_DAYS + 28 else idx.H
@@ -154,6 +202,8 @@ class _Search:
         per_solve = max(0.05, min(1.0, 0.2 * self.clock.limit / max(1, len(groups) * len(ends))))
         lo = 0
         for end in ends:
+            if lo and self.clock.remaining() < 0.65 * self.clock.limit:
+                end = idx.H  # out of construction time: one last pass over the rest of the horizon
             part = idx if end == idx.H else ProblemIndex(_prefix_problem(self.problem, end))
             part_grid = [row[:end] for row in grid]
             for staff in groups:
@@ -163,14 +213,15 @@ class _Search:
                 solved = None
                 # A block left open at the chunk edge may force work at its start, so the all-off
                 # hint can fail: then try longer, then reopen the previous chunk too.
-                for start, budget in ((lo, per_solve), (lo, 4 * per_solve + 0.5), (max(0, lo - chunk), 1.0)):
+                attempts = ((lo, per_solve), (lo, 4 * per_solve + 0.5), (max(0, lo - chunk), 2.0), (lo, 6.0))
+                for start, budget in attempts:
                     rect = Rectangle(sorted(staff), start, end)
                     sub = SubModel(part, part_grid, rect, soft_minimum=SHORTFALL_COST // 1000)
                     if sub.infeasible:
                         continue
-                    sub.add_hint(part_grid)
+                    sub.add_hint(_close_open_blocks(part, part_grid, rect))
                     solver, status = self.run_cp(
-                        sub, budget, workers=self.workers if len(staff) > 1 else 1, guided=idx.H > 56
+                        sub, budget, workers=self.workers if len(staff) > 1 else 1, guided=False
                     )
                     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                         solved = sub.read(solver, part_grid)
@@ -181,6 +232,8 @@ class _Search:
             for e in range(idx.E):
                 grid[e][:end] = part_grid[e]
             lo = end
+            if end == idx.H:
+                break
         return grid
 
     def close_shortfalls(self) -> None:
@@ -316,7 +369,6 @@ class _Search:
                 p.random_seed = seed
                 if self.clock.deterministic:
                     p.max_deterministic_time = max(0.01, budget)
-                    p.max_time_in_seconds = max(0.01, self.clock.limit - self.clock.elapsed())
                 else:
                     p.max_time_in_seconds = max(0.01, budget)
                 status = solver.Solve(sub.model)
@@ -436,6 +488,30 @@ class _Search:
         return status == cp_model.OPTIMAL
 
 
+def _close_open_blocks(idx: ProblemIndex, grid: Grid, rect: Rectangle) -> Grid:
+    """``grid`` with the rectangle off, except that a work block left shorter than the minimum at
+    the rectangle's start is continued to that minimum: a valid hint for a chunk's solve."""
+    hint = [list(r) for r in grid]
+    for e in rect.staff:
+        row = hint[e]
+        for d in range(rect.lo, rect.hi):
+            row[d] = OFF
+        lo = rect.lo
+        if lo == 0 or row[lo - 1] == OFF:
+            continue
+        block = 0
+        while lo - 1 - block >= 0 and row[lo - 1 - block] != OFF:
+            block += 1
+        need = idx.contracts[e].min_consecutive_work_days - block
+        prev = row[lo - 1]
+        for d in range(lo, min(rect.hi, lo + max(0, need))):
+            options = [s for s in idx.day_options(e, d) if s not in idx.forbid_next[e][prev]]
+            if not options:
+                break
+            prev = row[d] = prev if prev in options else options[0]
+    return hint
+
+
 def _prefix_problem(problem: Problem, end: int) -> Problem:
     """Days 0..end-1 of ``problem`` with the horizon-wide limits scaled to that share (plus one long
     shift of slack), so a long horizon can be rostered chunk by chunk without running out of
@@ -492,17 +568,19 @@ def solve(
         t = time.monotonic()
         grid = search.construct()
         search.stats["construct_seconds"] = round(time.monotonic() - t, 3)
-        if grid is None:
-            status = "infeasible"
-            return SolveResult(status, None, None, None, search.stats)
+        if grid is None:  # not proven infeasible: the start could not be built in time
+            return SolveResult("unknown", None, None, None, search.stats)
         search.offer(grid, "construct")
 
     optimal = False
-    small = _shift_var_count(idx) <= FULL_MODEL_MAX_VARS
+    small = _shift_var_count(idx) <= FULL_MODEL_MAX_VARS and idx.H <= 56
     if small:
         # Small instances are often proved optimal outright by CP-SAT on the full model.
         optimal = search.full_model(min(search.clock.remaining(), 0.1 * time_limit))
-    if not optimal and idx.H <= 56 and search.clock.remaining() > 0.3 * time_limit:
+    # Column generation prices people in parallel against wall-clock deadlines, so it is left out
+    # of the deterministic (one-worker) mode.
+    deterministic = search.clock.deterministic
+    if not optimal and not deterministic and idx.H <= 56 and search.clock.remaining() > 0.3 * time_limit:
         optimal = search.column_generation(
             cg_until=0.55 * time_limit, dive_until=0.3 * time_limit
         )
@@ -529,3 +607,52 @@ def solve(
     )
     status = "optimal" if optimal or (lb is not None and lb >= evaluation.objective) else "feasible"
     return SolveResult(status, roster, evaluation.objective, lb, search.stats)
+
+
+def repair(
+    problem: Problem,
+    published: Roster,
+    *,
+    change_cost: int = 50,
+    time_limit: float = 10.0,
+    workers: int = 2,
+    seed: int = 0,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> SolveResult:
+    """Minimum-perturbation re-solve: the best roster for ``problem`` (changed inputs, e.g. a
+    sick call as a new fixed day off or a pin) that stays as close as possible to ``published``.
+
+    Minimises ``objective + change_cost * (number of staff-days whose assignment differs from
+    the published roster)``, so a change is only made when it buys more than ``change_cost`` of
+    cover or requests (with the Curtois weights, 100 per missing nurse). Cells the new rules
+    make impossible are changed whatever the cost. ``stats["changes"]`` counts changed cells.
+    """
+    validate(problem)
+    idx = ProblemIndex(problem)
+    reference = idx.to_grid(published)
+    search = _Search(problem, idx, time_limit, workers, seed, on_progress)
+    sub = SubModel(
+        idx,
+        reference,
+        Rectangle(list(range(idx.E)), 0, idx.H),
+        reference=reference,
+        change_cost=change_cost,
+    )
+    # Hint with the published roster minus what the new rules forbid outright.
+    hint = [[s if (e, d, s) in sub.x else OFF for d, s in enumerate(row)] for e, row in enumerate(reference)]
+    sub.add_hint(hint)
+    solver, status = search.run_cp(sub, time_limit)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        name = "infeasible" if status == cp_model.INFEASIBLE else "unknown"
+        return SolveResult(name, None, None, None, {"elapsed": round(search.clock.elapsed(), 2)})
+    grid = sub.read(solver, reference)
+    roster = idx.to_roster(grid)
+    evaluation = evaluate(problem, roster)
+    if evaluation.violations:
+        raise AssertionError(f"repair produced hard violations: {evaluation.violations[:5]}")
+    changes = sum(1 for e in range(idx.E) for d in range(idx.H) if grid[e][d] != reference[e][d])
+    stats = {"changes": changes, "elapsed": round(search.clock.elapsed(), 2)}
+    if on_progress:
+        on_progress(Progress(evaluation.objective, None, search.clock.elapsed(), "repair"))
+    state = "optimal" if status == cp_model.OPTIMAL else "feasible"
+    return SolveResult(state, roster, evaluation.objective, None, stats)

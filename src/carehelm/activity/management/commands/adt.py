@@ -77,8 +77,7 @@ class Command(BaseCommand):
                     return
                 if bar is None:
                     bar = tqdm(total=total, desc=str(_path), unit="msg", file=self.stderr._out)
-                bar.n = done
-                bar.refresh()
+                bar.update(done - bar.n)  # tqdm redraws at most ten times a second
 
             try:
                 with acting(source="cli"):

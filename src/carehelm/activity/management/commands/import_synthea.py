@@ -35,8 +35,7 @@ class Command(BaseCommand):
             bar = bars.get(file_name)
             if bar is None:
                 bar = bars[file_name] = tqdm(desc=file_name, unit="row", file=self.stderr._out, leave=False)
-            bar.n = rows
-            bar.refresh()
+            bar.update(rows - bar.n)
 
         try:
             batch = read_synthea_csv(folder, on_progress=progress)
