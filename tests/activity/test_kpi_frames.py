@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from carehelm.activity.selectors import encounters_frame, unit_stays_frame
 from carehelm.activity.services import receive_adt
 from carehelm.engines.kpi import compute_kpis
+from carehelm.quality.sources import activity_frames
 from tests.activity.conftest import adt, t
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,8 @@ def test_one_patients_story_gives_hand_counted_kpis(ward):
         adt("A11", "C5", "V2", t(2, 10), mrn="MRN2", location="ICU^ICU-02^A^rgh"),
     ):
         assert receive_adt(message).status == "applied"
-    encounters, stays = encounters_frame(), unit_stays_frame()
+    frames = activity_frames([ward.hospital.pk])
+    encounters, stays = frames.encounters, frames.unit_stays
     assert len(encounters) == 1 and encounters.loc[0, "unit"] == "MS4"  # the unit of discharge
     assert str(encounters.loc[0, "admit_time"]) == "2026-03-02 08:00:00"  # naive wall-clock time
     assert list(stays.sort_values("start_time")["unit"]) == ["ICU", "MS4"]

@@ -17,9 +17,9 @@ Public API
     The latest ADT messages (ids, trigger, status, reason) of the facilities the user reaches.
 ``encounters_for(user, **filters)``
     Encounters the user may see (staff members see none: their bed board is enough).
-``encounters_frame(queryset=None)`` / ``unit_stays_frame(queryset=None)``
-    pandas DataFrames with exactly the columns the KPI engine (``engines.kpi``) reads, times as
-    naive wall-clock times of the health system's zone.
+
+The KPI engine's DataFrames are read by ``carehelm.quality.sources.activity_frames`` (one reader,
+which also keeps true durations across the autumn clock change).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-import pandas as pd
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -216,88 +215,3 @@ def encounters_for(
 
 # --------------------------------------------------------------------------------------------
 # DataFrames for the KPI engine
-
-ENCOUNTER_COLUMNS = (
-    "encounter_id",
-    "patient_id",
-    "facility",
-    "unit",
-    "encounter_class",
-    "admit_time",
-    "discharge_time",
-    "admit_source",
-    "discharge_disposition",
-    "arrival_time",
-    "departure_time",
-    "left_without_being_seen",
-)
-STAY_COLUMNS = ("encounter_id", "unit", "start_time", "end_time", "bed")
-
-
-def _wall_clock(series: pd.Series) -> pd.Series:
-    """Aware UTC timestamps → naive wall-clock times of the health system (the KPI convention)."""
-    values = pd.to_datetime(series, utc=True)
-    return values.dt.tz_convert(timezone.get_default_timezone_name()).dt.tz_localize(None)
-
-
-def encounters_frame(queryset=None) -> pd.DataFrame:
-    """One row per admitted, not cancelled encounter; ``unit`` is the unit of discharge (its last
-    stay's unit). Stays of cancelled or planned encounters are left out of ``unit_stays_frame``."""
-    qs = queryset if queryset is not None else Encounter.objects.all()
-    qs = qs.exclude(status__in=("cancelled", "planned")).filter(admit_at__isnull=False)
-    last_unit = (
-        UnitStay.objects.filter(encounter=OuterRef("pk"))
-        .order_by("-start_at", "-id")
-        .values("unit__code")[:1]
-    )
-    rows = list(
-        qs.annotate(last_unit=Subquery(last_unit)).values_list(
-            "pk",
-            "patient_id",
-            "facility__code",
-            "last_unit",
-            "encounter_class",
-            "admit_at",
-            "discharge_at",
-            "admit_source",
-            "discharge_disposition",
-        )
-    )
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "encounter_id",
-            "patient_id",
-            "facility",
-            "unit",
-            "encounter_class",
-            "admit_time",
-            "discharge_time",
-            "admit_source",
-            "discharge_disposition",
-        ],
-    )
-    frame["encounter_id"] = frame["encounter_id"].astype(str)
-    frame["patient_id"] = frame["patient_id"].astype(str)
-    for col in ("admit_time", "discharge_time"):
-        frame[col] = _wall_clock(frame[col])
-    frame["arrival_time"] = frame["admit_time"]
-    frame["departure_time"] = frame["discharge_time"]
-    frame["left_without_being_seen"] = (
-        frame["discharge_disposition"].fillna("").str.lower().isin(LWBS_DISPOSITIONS)
-    )
-    return frame[list(ENCOUNTER_COLUMNS)]
-
-
-def unit_stays_frame(queryset=None) -> pd.DataFrame:
-    qs = queryset if queryset is not None else UnitStay.objects.all()
-    qs = qs.exclude(encounter__status__in=("cancelled", "planned"))
-    rows = list(
-        qs.values_list("encounter_id", "unit__code", "start_at", "end_at", "bed__room__name", "bed__label")
-    )
-    rows = [(e, u, s, end, f"{room}-{label}" if room else None) for e, u, s, end, room, label in rows]
-    frame = pd.DataFrame(rows, columns=list(STAY_COLUMNS))
-    frame["encounter_id"] = frame["encounter_id"].astype(str)
-    for col in ("start_time", "end_time"):
-        frame[col] = _wall_clock(frame[col])
-    return frame
