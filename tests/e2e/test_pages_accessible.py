@@ -25,6 +25,8 @@ def test_every_page_is_labelled_ordered_legible_and_fits_a_tablet(demo, page, lo
     problems: dict[str, list[str]] = {}
 
     def check(name: str) -> None:
+        # A click starts a navigation asynchronously: let it land before reading the page.
+        page.wait_for_load_state("load")
         found = accessibility_problems(page)
         if found:
             problems[name] = found
@@ -36,18 +38,23 @@ def test_every_page_is_labelled_ordered_legible_and_fits_a_tablet(demo, page, lo
     check("home")
 
     nav = page.get_by_role("navigation", name="Main")
-    nav.get_by_role("link", name="Staff").click()
+    with page.expect_navigation():
+        nav.get_by_role("link", name="Staff").click()
     check("staff directory")
-    page.locator("tbody tr td a").first.click()
+    with page.expect_navigation():
+        page.locator("tbody tr td a").first.click()
     check("staff detail")
 
-    nav.get_by_role("link", name="Credentials").click()
+    with page.expect_navigation():
+        nav.get_by_role("link", name="Credentials").click()
     check("expiry board")
-    page.get_by_role("link", name="Record renewal").first.click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Record renewal").first.click()
     check("staff detail with the renewal form open")
 
     page.goto(demo + "/staff/")
-    page.get_by_role("link", name="Import CSV").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Import CSV").click()
     bad = tmp_path / "bad-staff.csv"
     bad.write_text(BAD_STAFF_CSV, encoding="utf-8")
     page.get_by_label("What the file holds").select_option("staff")
@@ -57,9 +64,11 @@ def test_every_page_is_labelled_ordered_legible_and_fits_a_tablet(demo, page, lo
     assert "Row 2" in alert.inner_text() and "job_role" in alert.inner_text()
     check("import with errors")
 
-    nav.get_by_role("link", name="Audit trail").click()
+    with page.expect_navigation():
+        nav.get_by_role("link", name="Audit trail").click()
     check("audit trail")
-    page.get_by_role("link", name="Evelyn Marsh").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Evelyn Marsh").click()
     check("profile")
     page.goto(demo + "/units/")
     check("units")

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, File, Router, Schema
+from ninja import Field, File, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -305,7 +305,7 @@ def list_shift_types(request, unit_id: int | None = None):
 def create_shift_type(request, payload: ShiftTypeIn):
     unit = _managed_unit(request.auth, payload.unit_id)
     data = payload.dict(exclude={"unit_id"})
-    return 201, services.save_shift_type(actor=request.auth, unit=unit, **data)
+    return Status(201, services.save_shift_type(actor=request.auth, unit=unit, **data))
 
 
 @router.get("/demand", response=list[DemandOut])
@@ -371,7 +371,7 @@ def list_contracts(request):
 @router.post("/contracts", response={201: ContractOut})
 def create_contract(request, payload: ContractIn):
     data = payload.dict()
-    return 201, services.save_contract_template(actor=request.auth, **data)
+    return Status(201, services.save_contract_template(actor=request.auth, **data))
 
 
 @router.post("/contracts/assign")
@@ -400,7 +400,7 @@ def create_request(request, payload: RequestIn):
         else _own_staff(request.auth)
     )
     shift = get_object_or_404(ShiftType, pk=payload.shift_type_id) if payload.shift_type_id else None
-    return 201, services.create_request(
+    created = services.create_request(
         actor=request.auth,
         staff=staff,
         kind=payload.kind,
@@ -411,6 +411,7 @@ def create_request(request, payload: RequestIn):
         priority=payload.priority,
         note=payload.note,
     )
+    return Status(201, created)
 
 
 @router.post("/requests/{request_id}/decision", response=RequestOut)
@@ -435,7 +436,7 @@ def list_periods(request, unit_id: int | None = None, status: str = ""):
 @router.post("/periods", response={201: PeriodOut})
 def create_period(request, payload: PeriodIn):
     unit = _managed_unit(request.auth, payload.unit_id)
-    return 201, services.create_period(
+    created = services.create_period(
         actor=request.auth,
         unit=unit,
         start_date=payload.start_date,
@@ -444,6 +445,7 @@ def create_period(request, payload: PeriodIn):
         budgeted_hours=payload.budgeted_hours,
         max_on_call_in_a_row=payload.max_on_call_in_a_row,
     )
+    return Status(201, created)
 
 
 @router.get("/periods/{period_id}", response=PeriodOut)
@@ -479,7 +481,7 @@ def change_assignment(request, period_id: int, payload: ChangeIn):
 @router.post("/periods/{period_id}/solve", response={202: RunOut})
 def start_solve(request, period_id: int, payload: SolveIn):
     period = selectors.period_for(request.auth, period_id, "manage")
-    return 202, services.start_solve(actor=request.auth, period=period, time_limit=payload.time_limit)
+    return Status(202, services.start_solve(actor=request.auth, period=period, time_limit=payload.time_limit))
 
 
 @router.get("/periods/{period_id}/run", response=RunOut)
@@ -534,7 +536,7 @@ def create_swap(request, payload: SwapIn):
         else _own_staff(request.auth)
     )
     colleague = get_object_or_404(Staff, pk=payload.colleague_id, home_unit=period.unit)
-    return 201, services.request_swap(
+    created = services.request_swap(
         actor=request.auth,
         period=period,
         requester=requester,
@@ -543,6 +545,7 @@ def create_swap(request, payload: SwapIn):
         colleague_date=payload.colleague_date,
         note=payload.note,
     )
+    return Status(201, created)
 
 
 @router.post("/swaps/{swap_id}/decision", response=SwapOut)
@@ -555,7 +558,7 @@ def decide_swap(request, swap_id: int, payload: DecisionIn):
 def mark_absence(request, period_id: int, payload: AbsenceIn):
     period = selectors.period_for(request.auth, period_id, "manage")
     staff = get_object_or_404(Staff.objects.restrict(request.auth, "view"), pk=payload.staff_id)
-    return 201, repair.mark_absence(
+    created = repair.mark_absence(
         actor=request.auth,
         period=period,
         staff=staff,
@@ -563,6 +566,7 @@ def mark_absence(request, period_id: int, payload: AbsenceIn):
         date_to=payload.date_to,
         reason=payload.reason,
     )
+    return Status(201, created)
 
 
 def _candidate(c) -> dict:

@@ -16,8 +16,11 @@
 - **Requests.** Approved leave and standing unavailability are hard days off; day-off requests,
   preferences, aversions and pending leave are soft, weighted by priority.
 
-The engine has no notion of night blocks, so :mod:`carehelm.scheduling.rules` checks the night
-rules and the solve loop adds the breached days as hard days off before solving on (lazy cuts).
+The engine has no notion of night blocks. "Days off after a night block" becomes the engine's
+minimum block of days off (with the rest rule, no day shift can follow a night directly); "maximum
+nights in a row" becomes staggered night closures (``night_run_breaks``: off-requests at
+``CUT_WEIGHT``, dearer than any gap, so never kept). :mod:`carehelm.scheduling.rules` still checks
+both rules on every roster, and the solve loop adds a cut wherever one would be broken.
 """
 
 from __future__ import annotations

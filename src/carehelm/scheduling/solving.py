@@ -6,9 +6,14 @@ The engine's ``solve`` runs to its time limit without a stop hook, so the period
 cut into slices: each slice runs ``solve`` in a worker thread (hinted with the best roster so far,
 so the search carries on from it) while this thread reports progress about once a second and asks
 ``should_stop``. A cancel therefore takes effect within one slice. Between slices the night-block
-rules (which the engine does not know) are checked; a breach becomes a hard day off and the next
-slice solves on. If the contracts' minimum hours cannot be met at all, the minimums are dropped
-(and the outcome says so) rather than leaving the unit with no roster.
+rules (which the engine does not know) are checked; a breach becomes a cut (an off-request at
+``CUT_WEIGHT`` on that person, day and shift) and the next slice solves on. If the contracts'
+minimum hours cannot be met at all, the minimums are dropped (and the outcome says so) rather than
+leaving the unit with no roster.
+
+Before the first slice, ``feasible_start`` finds a roster that keeps every hard rule (the engine
+then starts from it); if time runs out with a night-rule breach left, the breaching shifts are
+taken off (left open) so a saved roster never breaks a hard rule.
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ SECTION_COVER
 
 
 @pytest.mark.parametrize(
-    "n, days, staff, types", [(1, 14, 8, 1), (2, 14, 14, 2), (3, 14, 20, 3), (7, 28, 20, 3), (13, 28, 120, 18)]
+    "n, days, staff, types",
+    [(1, 14, 8, 1), (2, 14, 14, 2), (3, 14, 20, 3), (7, 28, 20, 3), (13, 28, 120, 18)],
 )
 def test_instance_sizes_match_the_published_table(instance_path, n, days, staff, types):
     problem = read_instance(instance_path(n))

@@ -37,7 +37,10 @@ def test_objective_counts_requests_and_weighted_cover_by_hand():
             CoverRequirement(2, "L", 1, 100, 1),  # B works it: met    -> 0
         ),
         shift_on_requests=(ShiftRequest("B", 0, "E", 2), ShiftRequest("A", 1, "E", 5)),  # 2 unmet, 0
-        shift_off_requests=(ShiftRequest("A", 0, "E", 3), ShiftRequest("B", 2, "E", 1)),  # 3 granted-against, 0
+        shift_off_requests=(
+            ShiftRequest("A", 0, "E", 3),
+            ShiftRequest("B", 2, "E", 1),
+        ),  # 3 granted-against, 0
     )
     roster = {"A": ["E", "E", None, None, None, None, None], "B": [None, None, "L", "L", None, None, None]}
     result = evaluate(p, roster)
@@ -74,7 +77,9 @@ def test_max_consecutive_counts_from_the_horizon_start():
 
 
 def test_weekends_minutes_types_days_off_and_pins():
-    contract = Contract(max_weekends=1, max_paid_minutes=480 * 3, min_paid_minutes=480, max_shifts_per_type={"N": 0})
+    contract = Contract(
+        max_weekends=1, max_paid_minutes=480 * 3, min_paid_minutes=480, max_shifts_per_type={"N": 0}
+    )
     staff = (StaffMember("A", contract, days_off=frozenset({2})), StaffMember("B", contract))
     p = problem(days=14, staff=staff, pinned=(PinnedAssignment("B", 0, "E"),))
     roster = {

@@ -19,9 +19,7 @@ def test_a_sick_call_frees_that_day_and_changes_little_else(instance_path):
     problem = read_instance(instance_path(2))
     published = solve(problem, time_limit=5, workers=2, seed=0).roster
     staff_id, day = next((s, d) for s, row in published.items() for d in range(3, 10) if row[d] is not None)
-    sick = tuple(
-        replace(p, days_off=p.days_off | {day}) if p.id == staff_id else p for p in problem.staff
-    )
+    sick = tuple(replace(p, days_off=p.days_off | {day}) if p.id == staff_id else p for p in problem.staff)
     changed = replace(problem, staff=sick)
     result = repair(changed, published, change_cost=50, time_limit=10)
     assert result.roster[staff_id][day] is None

@@ -166,6 +166,10 @@ def _build_daily(
     as_of: dt.datetime,
     progress: Callable[[int], None],
 ) -> None:
+    # Each statement streams its inputs into small per-day aggregates; nothing the size of the
+    # input is written to a table (writing millions of rows costs more than re-reading them).
+    # Daily aggregates keep days outside the range: the calendar join below drops them, and
+    # the units a KPI family reports for are decided on all the data.
     s, e = f"DATE '{start.isoformat()}'", f"DATE '{end.isoformat()}'"
     in_range = f"BETWEEN {s} AND {e}"
     progress(2)
@@ -173,53 +177,73 @@ def _build_daily(
         CREATE TEMP TABLE cal AS
         SELECT CAST(range AS DATE) AS day FROM range({s}, {e} + INTERVAL 1 DAY, INTERVAL 1 DAY)
     """)
+    # One pass over the bedded unit stays, ordered within each encounter, gives two small
+    # tables at once (grouping sets):
+    # * spans: stays counted by (facility, unit, first census day, last census day). Census
+    #   day D counts a stay when start_time < midnight(D+1) <= end_time, so the stay is counted
+    #   on days CAST(start AS DATE) .. CAST(end AS DATE) - 1 (open stays: to the range end).
+    # * events: transfers (a change of unit from the previous stay, on the day the new stay
+    #   starts; other_unit is the unit left) and admissions seen from the first stay of an
+    #   inpatient encounter (admit day; unit = admitting unit, other_unit = encounter unit).
     con.execute(f"""
-        CREATE TEMP TABLE bstays AS
-        SELECT encounter_id, facility, unit, start_time, end_time
-        FROM stays_x WHERE cls IN ({_sql_list(BEDDED_CLASSES)})
+        CREATE TEMP TABLE stay_facts AS
+        WITH ordered AS (
+            SELECT facility, unit, enc_unit, cls = 'inpatient' AS inpatient,
+                   CAST(start_time AS DATE) AS first_day,
+                   CASE WHEN end_time IS NULL THEN {e} ELSE CAST(end_time AS DATE) - 1 END AS last_day,
+                   CAST(admit_time AS DATE) AS admit_day,
+                   row_number() OVER w AS seq, lag(unit) OVER w AS prev_unit
+            FROM stays_x WHERE cls IN ({_sql_list(BEDDED_CLASSES)})
+            WINDOW w AS (PARTITION BY encounter_id ORDER BY start_time, end_time NULLS LAST, unit)),
+        events AS (
+            SELECT facility, unit, first_day, last_day,
+                   CASE WHEN seq = 1 AND inpatient THEN 'admission'
+                        WHEN prev_unit <> unit THEN 'transfer' END AS kind,
+                   CASE WHEN seq = 1 THEN enc_unit ELSE prev_unit END AS other_unit,
+                   CASE WHEN seq = 1 THEN admit_day ELSE first_day END AS event_day
+            FROM ordered)
+        SELECT GROUPING(first_day) = 0 AS is_span, facility, unit, first_day, last_day, kind,
+               other_unit, event_day, count(*) AS n
+        FROM events
+        GROUP BY GROUPING SETS ((facility, unit, first_day, last_day),
+                                (facility, unit, kind, other_unit, event_day))
+        HAVING GROUPING(first_day) = 0 OR kind IS NOT NULL
     """)
-    # Census day D counts a stay when start_time < midnight(D+1) <= end_time, so the stay is
-    # counted on days CAST(start AS DATE) .. CAST(end AS DATE) - 1 (open stays: to the range end).
     con.execute(f"""
         CREATE TEMP TABLE census_delta AS
-        WITH spans AS (
-            SELECT facility, unit, CAST(start_time AS DATE) AS first_day,
-                   CASE WHEN end_time IS NULL THEN {e} ELSE CAST(end_time AS DATE) - 1 END AS last_day
-            FROM bstays),
-        kept AS (
-            SELECT facility, unit, greatest(first_day, {s}) AS f, least(last_day, {e}) AS l FROM spans
-            WHERE first_day <= last_day AND last_day >= {s} AND first_day <= {e})
+        WITH kept AS (
+            SELECT facility, unit, greatest(first_day, {s}) AS f, least(last_day, {e}) AS l, n
+            FROM stay_facts
+            WHERE is_span AND first_day <= last_day AND last_day >= {s} AND first_day <= {e})
         SELECT facility, unit, day, sum(delta) AS delta FROM (
-            SELECT facility, unit, f AS day, 1 AS delta FROM kept
+            SELECT facility, unit, f AS day, n AS delta FROM kept
             UNION ALL
-            SELECT facility, unit, l + 1 AS day, -1 AS delta FROM kept WHERE l < {e})
+            SELECT facility, unit, l + 1 AS day, -n AS delta FROM kept WHERE l < {e})
         GROUP BY ALL
     """)
     progress(3)
     con.execute("""
-        CREATE TEMP TABLE seq AS
-        SELECT encounter_id, facility, unit, start_time,
-               row_number() OVER w AS seq, lag(unit) OVER w AS prev_unit
-        FROM bstays
-        WINDOW w AS (PARTITION BY encounter_id ORDER BY start_time, end_time NULLS LAST, unit)
-    """)
-    con.execute(f"""
         CREATE TEMP TABLE transfers AS
         SELECT facility, unit, day, sum(t_in) AS transfers_in, sum(t_out) AS transfers_out FROM (
-            SELECT facility, unit, CAST(start_time AS DATE) AS day, 1 AS t_in, 0 AS t_out FROM seq
-            WHERE prev_unit IS NOT NULL AND prev_unit <> unit
+            SELECT facility, unit, event_day AS day, n AS t_in, 0 AS t_out FROM stay_facts
+            WHERE kind = 'transfer'
             UNION ALL
-            SELECT facility, prev_unit, CAST(start_time AS DATE), 0, 1 FROM seq
-            WHERE prev_unit IS NOT NULL AND prev_unit <> unit)
-        WHERE day {in_range}
+            SELECT facility, other_unit, event_day, 0, n FROM stay_facts WHERE kind = 'transfer')
         GROUP BY ALL
     """)
-    con.execute(f"""
+    # Admissions count in the admitting unit (first unit stay, else the encounter's unit):
+    # every inpatient encounter counted in its own unit, moved to its first stay's unit where
+    # it has stays (-1 in the encounter's unit, +1 in the admitting unit). Same counts as a
+    # join of encounters to their first stays, without the join.
+    con.execute("""
         CREATE TEMP TABLE admissions AS
-        SELECT e.facility, coalesce(f.unit, e.unit) AS unit, CAST(e.admit_time AS DATE) AS day,
-               count(*) AS admissions
-        FROM enc e LEFT JOIN (SELECT encounter_id, unit FROM seq WHERE seq = 1) f USING (encounter_id)
-        WHERE e.cls = 'inpatient' AND CAST(e.admit_time AS DATE) {in_range}
+        SELECT facility, unit, day, sum(n) AS admissions FROM (
+            SELECT facility, unit, CAST(admit_time AS DATE) AS day, count(*) AS n FROM enc
+            WHERE cls = 'inpatient' GROUP BY ALL
+            UNION ALL
+            SELECT facility, unit, event_day, n FROM stay_facts WHERE kind = 'admission'
+            UNION ALL
+            SELECT facility, other_unit, event_day, -n FROM stay_facts WHERE kind = 'admission')
         GROUP BY ALL
     """)
     con.execute(f"""
@@ -248,11 +272,11 @@ def _build_daily(
         GROUP BY ALL
     """)
     progress(5)
-    con.execute(f"""
+    con.execute("""
         CREATE TEMP TABLE ed AS
         SELECT facility, unit, CAST(arrival_time AS DATE) AS day, count(*) AS ed_arrivals,
                count(*) FILTER (WHERE lwbs) AS ed_lwbs
-        FROM enc WHERE cls = 'emergency' AND CAST(arrival_time AS DATE) {in_range}
+        FROM enc WHERE cls = 'emergency'
         GROUP BY ALL
     """)
     # Which units report which KPI families is decided on all the data, not on the range, so a
@@ -262,36 +286,16 @@ def _build_daily(
         SELECT facility, unit, bool_or(bedded) AS bedded, bool_or(emergency) AS emergency,
                max(staffed_beds) AS staffed_beds
         FROM (
-            SELECT facility, unit, true AS bedded, false AS emergency, NULL::DOUBLE AS staffed_beds
-            FROM bstays GROUP BY ALL
+            SELECT DISTINCT facility, unit, true AS bedded, false AS emergency, NULL::DOUBLE AS staffed_beds
+            FROM stay_facts WHERE is_span
             UNION ALL
-            SELECT facility, unit, bool_or(cls = 'inpatient'), bool_or(cls = 'emergency'), NULL FROM enc
-            WHERE cls IN ('inpatient', 'emergency') GROUP BY ALL
+            SELECT DISTINCT facility, unit, true, false, NULL FROM admissions WHERE n <> 0
+            UNION ALL
+            SELECT DISTINCT facility, unit, false, true, NULL FROM ed
             UNION ALL
             SELECT facility, unit, true, false, staffed_beds FROM beds)
         GROUP BY ALL
     """)
-    con.execute("""
-        CREATE TEMP TABLE unit_daily AS
-        WITH grid AS (SELECT u.*, c.day FROM units u CROSS JOIN cal c)
-        SELECT g.facility, g.unit, g.day, g.bedded, g.emergency, coalesce(g.staffed_beds, 0) AS beds,
-               sum(coalesce(cd.delta, 0)) OVER (PARTITION BY g.facility, g.unit ORDER BY g.day
-                                                ROWS UNBOUNDED PRECEDING) AS census,
-               coalesce(a.admissions, 0) AS admissions,
-               coalesce(d.discharges, 0) AS discharges, coalesce(d.los_days, 0) AS los_days,
-               coalesce(t.transfers_in, 0) AS transfers_in, coalesce(t.transfers_out, 0) AS transfers_out,
-               coalesce(r.index_n, 0) AS index_n, coalesce(r.readmit_n, 0) AS readmit_n,
-               coalesce(x.ed_arrivals, 0) AS ed_arrivals, coalesce(x.ed_lwbs, 0) AS ed_lwbs
-        FROM grid g
-        LEFT JOIN census_delta cd USING (facility, unit, day)
-        LEFT JOIN admissions a USING (facility, unit, day)
-        LEFT JOIN discharges d USING (facility, unit, day)
-        LEFT JOIN transfers t USING (facility, unit, day)
-        LEFT JOIN readmissions r USING (facility, unit, day)
-        LEFT JOIN ed x USING (facility, unit, day)
-    """)
-
-
 _GRAIN_TRUNC = {"day": "day", "week": "week", "month": "month"}
 
 

@@ -52,7 +52,7 @@ def read_best_known(path: Path) -> dict[str, tuple[int, str]]:
 
 
 def parse_range(text: str) -> list[int]:
-    """"1-24", "1,3,5-7" -> list of instance numbers."""
+    """ "1-24", "1,3,5-7" -> list of instance numbers."""
     numbers: list[int] = []
     for part in text.split(","):
         part = part.strip()

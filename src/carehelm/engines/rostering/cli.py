@@ -42,7 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--time-limit", type=float, default=60.0)
     bench.add_argument("--workers", type=int, default=2)
     bench.add_argument("--seed", type=int, default=0)
-    bench.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with InstanceN.txt and best_known.csv")
+    bench.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="folder with InstanceN.txt and best_known.csv"
+    )
     bench.add_argument("--out", type=Path, default=DEFAULT_RESULTS)
     bench.add_argument("--no-progress", action="store_true")
     return parser
@@ -61,7 +63,9 @@ def _solve(args) -> int:
         bar.set_postfix(best=p.objective, lb=p.lower_bound, phase=p.phase)
         bar.refresh()
 
-    result = solve(problem, time_limit=args.time_limit, workers=args.workers, seed=args.seed, on_progress=show)
+    result = solve(
+        problem, time_limit=args.time_limit, workers=args.workers, seed=args.seed, on_progress=show
+    )
     bar.n = bar.total
     bar.close()
     if result.roster is None:

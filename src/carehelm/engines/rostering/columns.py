@@ -29,7 +29,7 @@ from scipy.sparse import csc_matrix
 from .formulation import Rectangle, SubModel
 from .index import OFF, Grid, ProblemIndex
 
-PRICING_PRESOLVE = bool(int(__import__('os').environ.get('PRICING_PRESOLVE', '0')))
+PRICING_PRESOLVE = False
 SCALE = 10000  # duals are fractional; pricing objectives are integers scaled by this
 
 
@@ -103,7 +103,9 @@ class ColumnPool:
             cost[n + 2 * r] = under
             cost[n + 2 * r + 1] = over
         A = csc_matrix((data, (rows, cols)), shape=(E + R, n + 2 * R))
-        res = linprog(cost, A_eq=A, b_eq=b, bounds=np.column_stack([np.zeros(n + 2 * R), upper]), method="highs")
+        res = linprog(
+            cost, A_eq=A, b_eq=b, bounds=np.column_stack([np.zeros(n + 2 * R), upper]), method="highs"
+        )
         if res.status != 0:
             raise RuntimeError(f"master LP failed: {res.message}")
         duals = res.eqlin.marginals
@@ -195,7 +197,7 @@ def generate(
             per = max(0.05, min(2.0, (deadline - time.monotonic()) / 4))
             jobs = [(p, float(mu[p.e]), per, seed + rounds * 7919 + p.e) for p in pricers]
             if executor is not None:
-                results = list(executor.map(lambda j: j[0].price(pi, j[1], j[2], j[3]), jobs))
+                results = list(executor.map(lambda j, pi=pi: j[0].price(pi, j[1], j[2], j[3]), jobs))
             else:
                 results = [p.price(pi, m, t, s) for p, m, t, s in jobs]
             added = 0
@@ -282,7 +284,9 @@ def restricted_master_ip(
     return grid
 
 
-def restricted_master_milp(idx: ProblemIndex, pool: ColumnPool, hint: Grid, *, time_limit: float) -> Grid | None:
+def restricted_master_milp(
+    idx: ProblemIndex, pool: ColumnPool, hint: Grid, *, time_limit: float
+) -> Grid | None:
     """Same as :func:`restricted_master_ip` with HiGHS branch-and-bound (strong on set partitioning)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -319,7 +323,7 @@ def restricted_master_milp(idx: ProblemIndex, pool: ColumnPool, hint: Grid, *, t
         constraints=LinearConstraint(A, b, b),
         integrality=integrality,
         bounds=Bounds(np.zeros(n + 2 * R), upper),
-        options={"time_limit": max(0.1, time_limit), "disp": bool(__import__("os").environ.get("MILP_DISP"))},
+        options={"time_limit": max(0.1, time_limit), "disp": False},
     )
     if res.x is None:
         return None
@@ -356,7 +360,7 @@ def dive(
                 per = max(0.02, min(0.5, (deadline - time.monotonic()) / 8))
                 jobs = [(pricers[e], float(mu[e]), per, seed + step * 104729 + e) for e in free]
                 if executor is not None:
-                    results = list(executor.map(lambda j: j[0].price(pi, j[1], j[2], j[3]), jobs))
+                    results = list(executor.map(lambda j, pi=pi: j[0].price(pi, j[1], j[2], j[3]), jobs))
                 else:
                     results = [p.price(pi, m, t, s) for p, m, t, s in jobs]
                 added = 0

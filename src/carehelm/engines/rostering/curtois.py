@@ -49,7 +49,9 @@ class _Line:
         try:
             return int(self.fields[index])
         except ValueError:
-            raise self.fail(f"field {name} (column {index + 1}) is not an integer: {self.fields[index]!r}") from None
+            raise self.fail(
+                f"field {name} (column {index + 1}) is not an integer: {self.fields[index]!r}"
+            ) from None
 
     def expect_fields(self, count: int, layout: str) -> None:
         if len(self.fields) != count:
@@ -186,13 +188,15 @@ def parse_instance(text: str, name: str = "instance", source: str = "<text>") ->
     for row in sections.get("SECTION_COVER", []):
         row.expect_fields(5, "Day, ShiftID, Requirement, WeightUnder, WeightOver")
         day, sid = day_field(row, 0, "Day"), shift_field(row, 1)
-        req, wu, wo = (row.int_field(i, n) for i, n in ((2, "Requirement"), (3, "WeightUnder"), (4, "WeightOver")))
+        req, wu, wo = (
+            row.int_field(i, n) for i, n in ((2, "Requirement"), (3, "WeightUnder"), (4, "WeightOver"))
+        )
         if min(req, wu, wo) < 0:
             raise row.fail("Requirement and weights must not be negative")
         cover.append(CoverRequirement(day, sid, req, wu, wo))
 
     staff = []
-    for eid, (row, v) in staff_rows.items():
+    for eid, (_row, v) in staff_rows.items():
         contract = Contract(
             min_paid_minutes=v["MinTotalMinutes"],
             max_paid_minutes=v["MaxTotalMinutes"],

@@ -83,7 +83,12 @@ def evaluate(problem: Problem, roster: Roster) -> Evaluation:
         )
         for d in range(H - 1):
             if row[d] is not None and row[d + 1] is not None and (row[d], row[d + 1]) in forbidden:
-                flag("succession", pid, d, f"{pid}: {row[d + 1]} on day {d + 1} may not follow {row[d]} on day {d}")
+                flag(
+                    "succession",
+                    pid,
+                    d,
+                    f"{pid}: {row[d + 1]} on day {d + 1} may not follow {row[d]} on day {d}",
+                )
         counts = Counter(s for s in row if s is not None)
         for sid, n in counts.items():
             limit = c.max_shifts_per_type.get(sid)
@@ -107,7 +112,12 @@ def evaluate(problem: Problem, roster: Roster) -> Evaluation:
                 flag("max_consecutive", pid, start, f"{pid}: works {length} days in a row from day {start}")
             inner = start > 0 and start + length < H
             if inner and length < c.min_consecutive_work_days:
-                flag("min_consecutive", pid, start, f"{pid}: works only {length} days in a row from day {start}")
+                flag(
+                    "min_consecutive",
+                    pid,
+                    start,
+                    f"{pid}: works only {length} days in a row from day {start}",
+                )
         for start, length in _blocks(worked, False):
             inner = start > 0 and start + length < H
             if inner and length < c.min_consecutive_days_off:
@@ -115,7 +125,12 @@ def evaluate(problem: Problem, roster: Roster) -> Evaluation:
         if c.max_weekends is not None:
             weekends = {problem.weekend_index(d) for d in range(H) if worked[d] and problem.is_weekend(d)}
             if len(weekends) > c.max_weekends:
-                flag("max_weekends", pid, None, f"{pid}: works {len(weekends)} weekends, at most {c.max_weekends}")
+                flag(
+                    "max_weekends",
+                    pid,
+                    None,
+                    f"{pid}: works {len(weekends)} weekends, at most {c.max_weekends}",
+                )
         for d in sorted(person.days_off):
             if 0 <= d < H and worked[d]:
                 flag("day_off", pid, d, f"{pid}: works on fixed day off {d}")
@@ -123,7 +138,12 @@ def evaluate(problem: Problem, roster: Roster) -> Evaluation:
     for pin in problem.pinned:
         got = clean.get(pin.staff_id, [None] * H)[pin.day]
         if got != pin.shift_id:
-            flag("pinned", pin.staff_id, pin.day, f"{pin.staff_id} day {pin.day}: pinned {pin.shift_id}, has {got}")
+            flag(
+                "pinned",
+                pin.staff_id,
+                pin.day,
+                f"{pin.staff_id} day {pin.day}: pinned {pin.shift_id}, has {got}",
+            )
 
     request_penalty = 0
     for r in problem.shift_on_requests:
@@ -143,6 +163,8 @@ def evaluate(problem: Problem, roster: Roster) -> Evaluation:
     for c in problem.cover:
         people = on_shift.get((c.day, c.shift_id), [])
         n = len(people) if c.skill is None else sum(1 for p in people if c.skill in skills[p])
-        cover_penalty += c.under_weight * max(0, c.requirement - n) + c.over_weight * max(0, n - c.requirement)
+        cover_penalty += c.under_weight * max(0, c.requirement - n) + c.over_weight * max(
+            0, n - c.requirement
+        )
 
     return Evaluation(request_penalty + cover_penalty, violations, request_penalty, cover_penalty)

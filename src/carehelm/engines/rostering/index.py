@@ -47,7 +47,8 @@ class ProblemIndex:
         for c in self.contracts:
             if c.min_rest_hours not in cache:
                 pairs = base | {
-                    (sidx[a], sidx[b]) for a, b in rest_forbidden_successions(problem.shift_types, c.min_rest_hours)
+                    (sidx[a], sidx[b])
+                    for a, b in rest_forbidden_successions(problem.shift_types, c.min_rest_hours)
                 }
                 nxt = [sorted(b for a, b in pairs if a == s) for s in range(self.S)]
                 prv = [sorted(a for a, b in pairs if b == s) for s in range(self.S)]
@@ -65,10 +66,14 @@ class ProblemIndex:
         self.off_requests: list[dict[tuple[int, int], int]] = [{} for _ in range(self.E)]
         for r in problem.shift_on_requests:
             key = (r.day, sidx[r.shift_id])
-            self.on_requests[eidx[r.staff_id]][key] = self.on_requests[eidx[r.staff_id]].get(key, 0) + r.weight
+            self.on_requests[eidx[r.staff_id]][key] = (
+                self.on_requests[eidx[r.staff_id]].get(key, 0) + r.weight
+            )
         for r in problem.shift_off_requests:
             key = (r.day, sidx[r.shift_id])
-            self.off_requests[eidx[r.staff_id]][key] = self.off_requests[eidx[r.staff_id]].get(key, 0) + r.weight
+            self.off_requests[eidx[r.staff_id]][key] = (
+                self.off_requests[eidx[r.staff_id]].get(key, 0) + r.weight
+            )
         self.on_weight_total = sum(r.weight for r in problem.shift_on_requests)
 
         self.cover: dict[tuple[int, int], list[CoverRow]] = {}

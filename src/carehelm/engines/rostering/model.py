@@ -174,7 +174,10 @@ def validate(problem: Problem) -> None:
                 errors.append(f"staff {p.id}: max_shifts_per_type[{sid}] is negative")
         if c.max_paid_minutes is not None and c.min_paid_minutes > c.max_paid_minutes:
             errors.append(f"staff {p.id}: min_paid_minutes {c.min_paid_minutes} > max {c.max_paid_minutes}")
-        if c.max_paid_minutes_per_week is not None and c.min_paid_minutes_per_week > c.max_paid_minutes_per_week:
+        if (
+            c.max_paid_minutes_per_week is not None
+            and c.min_paid_minutes_per_week > c.max_paid_minutes_per_week
+        ):
             errors.append(f"staff {p.id}: weekly minimum minutes above weekly maximum")
         if c.max_consecutive_work_days is not None and c.max_consecutive_work_days < 1:
             errors.append(f"staff {p.id}: max_consecutive_work_days must be at least 1")
@@ -191,11 +194,16 @@ def validate(problem: Problem) -> None:
             errors.append(f"staff {p.id}: min_rest_hours is negative")
         longest = max((s.paid for s in problem.shift_types), default=0)
         if c.min_paid_minutes > longest * H:
-            errors.append(f"staff {p.id}: min_paid_minutes {c.min_paid_minutes} cannot be reached in {H} days")
+            errors.append(
+                f"staff {p.id}: min_paid_minutes {c.min_paid_minutes} cannot be reached in {H} days"
+            )
         for d in p.days_off:
             if not 0 <= d < H:
                 errors.append(f"staff {p.id}: day off {d} outside the horizon 0..{H - 1}")
-    for kind, requests in (("shift-on", problem.shift_on_requests), ("shift-off", problem.shift_off_requests)):
+    for kind, requests in (
+        ("shift-on", problem.shift_on_requests),
+        ("shift-off", problem.shift_off_requests),
+    ):
         for r in requests:
             if r.staff_id not in known_staff:
                 errors.append(f"{kind} request: unknown staff {r.staff_id!r}")

@@ -20,7 +20,6 @@ roster run after run (as long as the wall-clock guard, ``time_limit``, is not wh
 from __future__ import annotations
 
 import math
-import os
 import random
 import threading
 import time
@@ -39,10 +38,10 @@ SHORTFALL_COST = 100_000
 CONSTRUCT_CHUNK_DAYS = 28
 DETERMINISTIC_SHARE = 0.5
 # Horizons longer than this start from per-person first-fit schedules (see construct_first_fit).
-FIRST_FIT_DAYS = 84
-CONSTRUCT_GROUP_VARS = int(os.environ.get("ROSTER_GROUP", "1"))
+FIRST_FIT_DAYS = 56
+CONSTRUCT_GROUP_VARS = 1  # one person per constructive solve
 # Full models up to this many shift variables are built and solved whole (for the lower bound).
-FULL_MODEL_MAX_VARS = int(__import__("os").environ.get("ROSTER_FULL_MAX", "40000"))
+FULL_MODEL_MAX_VARS = 40_000
 
 
 @dataclass(frozen=True)
@@ -151,6 +150,8 @@ class _Search:
         order = sorted(range(idx.E), key=lambda e: (len(idx.allowed[e]), self.rng.random()))
         empty: Grid = [[OFF] * idx.H for _ in range(idx.E)]
         for i, e in enumerate(order):
+            if self.clock.remaining() < 0.5 * self.clock.limit:
+                break  # the rest start off; the search's shortfall moves build their schedules
             # Priced by the cover the others leave open; if that search stalls, priced as if
             # nobody else worked (which reliably finds a schedule fast).
             found = None
@@ -244,11 +245,15 @@ class _Search:
             paid = sum(idx.paid[s] for s in grid[e] if s != OFF)
             if paid >= idx.contracts[e].min_paid_minutes:
                 continue
+            if self.clock.remaining() <= 0.05:
+                break
             sub = SubModel(idx, grid, Rectangle([e], 0, idx.H))
             if sub.infeasible:
                 continue
             budget = self.clock.remaining() / max(1, sum(1 for _ in range(idx.E)) // 10)
-            solver, status = self.run_cp(sub, max(0.5, min(budget, self.clock.remaining())), workers=1, guided=True)
+            solver, status = self.run_cp(
+                sub, max(0.05, min(budget, self.clock.remaining())), workers=1, guided=True
+            )
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 grid = sub.read(solver, grid)
         self.best = None
@@ -283,7 +288,8 @@ class _Search:
         short = [
             e
             for e in range(idx.E)
-            if e not in busy and sum(idx.paid[s] for s in grid[e] if s != OFF) < idx.contracts[e].min_paid_minutes
+            if e not in busy
+            and sum(idx.paid[s] for s in grid[e] if s != OFF) < idx.contracts[e].min_paid_minutes
         ]
         if not short:
             return None
@@ -332,12 +338,12 @@ class _Search:
             "staff": {"size": 2.0, "lo": 2.0, "hi": float(idx.E)},
             "days": {"size": 4.0, "lo": 2.0, "hi": float(min(H, 28))},
         }
-        weights = dict(zip(("week", "staff", "days"), map(float, os.environ.get("ROSTER_W", "0.45,0.35,0.2").split(","))))
+        weights = {"week": 0.45, "staff": 0.35, "days": 0.2}
         lock = threading.Lock()
         version = [0] * idx.E
         busy: set[int] = set()
         soft = self.best >= SHORTFALL_COST
-        budget_unit = float(os.environ.get("ROSTER_BUDGET", "0.25"))  # seconds (deterministic with one worker) per move
+        budget_unit = 0.25  # seconds (deterministic time with one worker) per move
 
         def one_move() -> bool:
             with lock:
@@ -375,7 +381,8 @@ class _Search:
                 with lock:
                     self.clock.det_used += solver.deterministic_time
                     self.stats["lns_moves"] += 1
-                    if status == cp_model.OPTIMAL and solver.wall_time < 0.5 * budget:
+                    spent = solver.deterministic_time if self.clock.deterministic else solver.wall_time
+                    if status == cp_model.OPTIMAL and spent < 0.5 * budget:
                         params["size"] = min(params["hi"], params["size"] * 1.15 + 0.2)
                     elif status != cp_model.OPTIMAL:
                         params["size"] = max(params["lo"], params["size"] * 0.85)
@@ -468,7 +475,11 @@ class _Search:
     def full_model(self, budget: float) -> bool:
         """Solve the whole model hinted with the best roster; True if optimality was proven."""
         idx = self.idx
-        sub = SubModel(idx, self.best_grid or [[OFF] * idx.H for _ in range(idx.E)], Rectangle(list(range(idx.E)), 0, idx.H))
+        sub = SubModel(
+            idx,
+            self.best_grid or [[OFF] * idx.H for _ in range(idx.E)],
+            Rectangle(list(range(idx.E)), 0, idx.H),
+        )
         if self.best_grid is not None:
             sub.add_hint(self.best_grid)
         search = self
@@ -527,11 +538,15 @@ def _prefix_problem(problem: Problem, end: int) -> Problem:
         contract = replace(
             c,
             min_paid_minutes=max(0, int(c.min_paid_minutes * frac) - slack),
-            max_paid_minutes=None if c.max_paid_minutes is None else int(c.max_paid_minutes * frac) + slack // 2,
+            max_paid_minutes=None
+            if c.max_paid_minutes is None
+            else int(c.max_paid_minutes * frac) + slack // 2,
             max_shifts_per_type={
                 s: min(n, math.ceil(n * frac) + 1) for s, n in c.max_shifts_per_type.items()
             },
-            max_weekends=None if c.max_weekends is None else min(c.max_weekends, math.ceil(c.max_weekends * frac) + 1),
+            max_weekends=None
+            if c.max_weekends is None
+            else min(c.max_weekends, math.ceil(c.max_weekends * frac) + 1),
         )
         staff.append(replace(p, contract=contract, days_off=frozenset(d for d in p.days_off if d < end)))
     return replace(
@@ -581,9 +596,7 @@ def solve(
     # of the deterministic (one-worker) mode.
     deterministic = search.clock.deterministic
     if not optimal and not deterministic and idx.H <= 56 and search.clock.remaining() > 0.3 * time_limit:
-        optimal = search.column_generation(
-            cg_until=0.55 * time_limit, dive_until=0.3 * time_limit
-        )
+        optimal = search.column_generation(cg_until=0.55 * time_limit, dive_until=0.3 * time_limit)
     if not optimal:
         search.lns(until=0.0, repair_reserve=0.15 * time_limit)
     if search.shortfall(search.best_grid):
