@@ -177,44 +177,86 @@ def _build_daily(
         CREATE TEMP TABLE cal AS
         SELECT CAST(range AS DATE) AS day FROM range({s}, {e} + INTERVAL 1 DAY, INTERVAL 1 DAY)
     """)
-    # One pass over the bedded unit stays, ordered within each encounter, gives two small
-    # tables at once (grouping sets):
+    # One pass over the bedded unit stays gives, through grouping sets, small tables only:
     # * spans: stays counted by (facility, unit, first census day, last census day). Census
     #   day D counts a stay when start_time < midnight(D+1) <= end_time, so the stay is counted
     #   on days CAST(start AS DATE) .. CAST(end AS DATE) - 1 (open stays: to the range end).
-    # * events: transfers (a change of unit from the previous stay, on the day the new stay
-    #   starts; other_unit is the unit left) and admissions seen from the first stay of an
-    #   inpatient encounter (admit day; unit = admitting unit, other_unit = encounter unit).
+    # * per encounter (a hash aggregate, no sort): its first and last stay in the order
+    #   (start_time, end_time with open stays last, unit). The first stay gives the admitting
+    #   unit; with two stays, a change of unit is the encounter's one transfer, on the day the
+    #   second stay starts. These become daily counts of 'admission' events (unit = admitting
+    #   unit, other_unit = the encounter's unit) and 'transfer' events (unit = receiving unit,
+    #   other_unit = the unit left).
+    # * encounters with three stays or more (kind 'multi'), whose transfers need the full
+    #   order; they are handled by a window over their stays only (below).
+    stay_key = "{'s': start_time, 'e': coalesce(end_time, 'infinity'::TIMESTAMP), 'u': unit}"
     con.execute(f"""
         CREATE TEMP TABLE stay_facts AS
-        WITH ordered AS (
-            SELECT facility, unit, enc_unit, cls = 'inpatient' AS inpatient,
+        WITH b AS (
+            SELECT encounter_id, facility, unit, enc_unit, cls = 'inpatient' AS inpatient,
+                   CAST(admit_time AS DATE) AS admit_day, {stay_key} AS k,
                    CAST(start_time AS DATE) AS first_day,
-                   CASE WHEN end_time IS NULL THEN {e} ELSE CAST(end_time AS DATE) - 1 END AS last_day,
-                   CAST(admit_time AS DATE) AS admit_day,
-                   row_number() OVER w AS seq, lag(unit) OVER w AS prev_unit
-            FROM stays_x WHERE cls IN ({_sql_list(BEDDED_CLASSES)})
-            WINDOW w AS (PARTITION BY encounter_id ORDER BY start_time, end_time NULLS LAST, unit)),
-        events AS (
-            SELECT facility, unit, first_day, last_day,
-                   CASE WHEN seq = 1 AND inpatient THEN 'admission'
-                        WHEN prev_unit <> unit THEN 'transfer' END AS kind,
-                   CASE WHEN seq = 1 THEN enc_unit ELSE prev_unit END AS other_unit,
-                   CASE WHEN seq = 1 THEN admit_day ELSE first_day END AS event_day
-            FROM ordered)
-        SELECT GROUPING(first_day) = 0 AS is_span, facility, unit, first_day, last_day, kind,
-               other_unit, event_day, count(*) AS n
-        FROM events
-        GROUP BY GROUPING SETS ((facility, unit, first_day, last_day),
-                                (facility, unit, kind, other_unit, event_day))
-        HAVING GROUPING(first_day) = 0 OR kind IS NOT NULL
+                   CASE WHEN end_time IS NULL THEN {e} ELSE CAST(end_time AS DATE) - 1 END AS last_day
+            FROM stays_x WHERE cls IN ({_sql_list(BEDDED_CLASSES)})),
+        per AS (
+            SELECT GROUPING(encounter_id) = 0 AS is_enc, encounter_id, facility, unit, first_day,
+                   last_day, count(*) AS n, any_value(facility) AS enc_facility, any_value(enc_unit) AS enc_unit,
+                   bool_or(inpatient) AS inpatient, any_value(admit_day) AS admit_day,
+                   arg_min(unit, k) AS first_unit, arg_max(unit, k) AS last_unit,
+                   arg_max(first_day, k) AS last_start_day
+            FROM b
+            GROUP BY GROUPING SETS ((encounter_id), (facility, unit, first_day, last_day))),
+        keyed AS (
+            SELECT n, facility, unit, first_day, last_day,
+                   enc_facility,
+                   CASE WHEN is_enc AND inpatient THEN first_unit END AS adm_unit, enc_unit, admit_day,
+                   CASE WHEN is_enc AND n = 2 AND first_unit <> last_unit THEN last_unit END AS in_unit,
+                   first_unit AS out_unit, last_start_day,
+                   CASE WHEN is_enc AND n > 2 THEN encounter_id END AS multi_id
+            FROM per),
+        facts AS (
+            SELECT GROUPING(first_day) = 0 AS is_span, GROUPING(adm_unit) = 0 AS is_adm,
+                   GROUPING(in_unit) = 0 AS is_tr,
+                   facility, unit, first_day, last_day, enc_facility, adm_unit, enc_unit, admit_day,
+                   in_unit, out_unit, last_start_day, multi_id, sum(n) AS n, count(*) AS encounters
+            FROM keyed
+            GROUP BY GROUPING SETS ((facility, unit, first_day, last_day),
+                                    (enc_facility, adm_unit, enc_unit, admit_day),
+                                    (enc_facility, in_unit, out_unit, last_start_day),
+                                    (multi_id)))
+        SELECT 'span' AS kind, facility, unit, first_day, last_day, NULL::VARCHAR AS other_unit,
+               NULL::DATE AS event_day, NULL AS encounter_id, n
+        FROM facts WHERE is_span AND first_day IS NOT NULL
+        UNION ALL
+        SELECT 'admission', enc_facility, adm_unit, NULL, NULL, enc_unit, admit_day, NULL, encounters
+        FROM facts WHERE is_adm AND adm_unit IS NOT NULL
+        UNION ALL
+        SELECT 'transfer', enc_facility, in_unit, NULL, NULL, out_unit, last_start_day, NULL, encounters
+        FROM facts WHERE is_tr AND in_unit IS NOT NULL
+        UNION ALL
+        SELECT 'multi', NULL, NULL, NULL, NULL, NULL, NULL, multi_id, NULL
+        FROM facts WHERE NOT (is_span OR is_adm OR is_tr) AND multi_id IS NOT NULL
     """)
+    if fetch_row(con, "SELECT count(*) FROM stay_facts WHERE kind = 'multi'")[0]:
+        con.execute(f"""
+            INSERT INTO stay_facts
+            SELECT 'transfer', facility, unit, NULL, NULL, prev_unit, CAST(start_time AS DATE), NULL,
+                   count(*)
+            FROM (SELECT facility, unit, start_time,
+                         lag(unit) OVER (PARTITION BY encounter_id
+                                         ORDER BY start_time, end_time NULLS LAST, unit) AS prev_unit
+                  FROM stays_x
+                  WHERE cls IN ({_sql_list(BEDDED_CLASSES)})
+                    AND encounter_id IN (SELECT encounter_id FROM stay_facts WHERE kind = 'multi'))
+            WHERE prev_unit <> unit
+            GROUP BY ALL
+        """)
     con.execute(f"""
         CREATE TEMP TABLE census_delta AS
         WITH kept AS (
             SELECT facility, unit, greatest(first_day, {s}) AS f, least(last_day, {e}) AS l, n
             FROM stay_facts
-            WHERE is_span AND first_day <= last_day AND last_day >= {s} AND first_day <= {e})
+            WHERE kind = 'span' AND first_day <= last_day AND last_day >= {s} AND first_day <= {e})
         SELECT facility, unit, day, sum(delta) AS delta FROM (
             SELECT facility, unit, f AS day, n AS delta FROM kept
             UNION ALL
@@ -236,10 +278,14 @@ def _build_daily(
     # it has stays (-1 in the encounter's unit, +1 in the admitting unit). Same counts as a
     # join of encounters to their first stays, without the join.
     con.execute("""
+        CREATE TEMP TABLE inpatient_admits AS
+        SELECT facility, unit, CAST(admit_time AS DATE) AS day, count(*) AS n FROM enc
+        WHERE cls = 'inpatient' GROUP BY ALL
+    """)
+    con.execute("""
         CREATE TEMP TABLE admissions AS
         SELECT facility, unit, day, sum(n) AS admissions FROM (
-            SELECT facility, unit, CAST(admit_time AS DATE) AS day, count(*) AS n FROM enc
-            WHERE cls = 'inpatient' GROUP BY ALL
+            SELECT facility, unit, day, n FROM inpatient_admits
             UNION ALL
             SELECT facility, unit, event_day, n FROM stay_facts WHERE kind = 'admission'
             UNION ALL
@@ -287,15 +333,36 @@ def _build_daily(
                max(staffed_beds) AS staffed_beds
         FROM (
             SELECT DISTINCT facility, unit, true AS bedded, false AS emergency, NULL::DOUBLE AS staffed_beds
-            FROM stay_facts WHERE is_span
+            FROM stay_facts WHERE kind = 'span'
             UNION ALL
-            SELECT DISTINCT facility, unit, true, false, NULL FROM admissions WHERE n <> 0
+            SELECT DISTINCT facility, unit, true, false, NULL FROM inpatient_admits
             UNION ALL
             SELECT DISTINCT facility, unit, false, true, NULL FROM ed
             UNION ALL
             SELECT facility, unit, true, false, staffed_beds FROM beds)
         GROUP BY ALL
     """)
+    con.execute("""
+        CREATE TEMP TABLE unit_daily AS
+        WITH grid AS (SELECT u.*, c.day FROM units u CROSS JOIN cal c)
+        SELECT g.facility, g.unit, g.day, g.bedded, g.emergency, coalesce(g.staffed_beds, 0) AS beds,
+               sum(coalesce(cd.delta, 0)) OVER (PARTITION BY g.facility, g.unit ORDER BY g.day
+                                                ROWS UNBOUNDED PRECEDING) AS census,
+               coalesce(a.admissions, 0) AS admissions,
+               coalesce(d.discharges, 0) AS discharges, coalesce(d.los_days, 0) AS los_days,
+               coalesce(t.transfers_in, 0) AS transfers_in, coalesce(t.transfers_out, 0) AS transfers_out,
+               coalesce(r.index_n, 0) AS index_n, coalesce(r.readmit_n, 0) AS readmit_n,
+               coalesce(x.ed_arrivals, 0) AS ed_arrivals, coalesce(x.ed_lwbs, 0) AS ed_lwbs
+        FROM grid g
+        LEFT JOIN census_delta cd USING (facility, unit, day)
+        LEFT JOIN admissions a USING (facility, unit, day)
+        LEFT JOIN discharges d USING (facility, unit, day)
+        LEFT JOIN transfers t USING (facility, unit, day)
+        LEFT JOIN readmissions r USING (facility, unit, day)
+        LEFT JOIN ed x USING (facility, unit, day)
+    """)
+
+
 _GRAIN_TRUNC = {"day": "day", "week": "week", "month": "month"}
 
 
@@ -377,31 +444,33 @@ def _emit(
     ed_stats = [k for k in ("ed_los_median_minutes", "ed_los_p90_minutes") if k in wanted]
     if ed_stats:
         # Units are never empty (checked on input), so a NULL unit marks the facility level.
-        keep = []
-        if "facility" in levels:
-            keep.append("unit IS NULL")
-        if "unit" in levels:
-            keep.append("unit IS NOT NULL")
-        con.execute(f"""
-            CREATE TEMP TABLE ed_seen AS
-            SELECT facility, unit, CAST(arrival_time AS DATE) AS day,
-                   epoch(departure_time - arrival_time) / 60.0 AS los
-            FROM enc WHERE cls = 'emergency' AND NOT lwbs AND departure_time IS NOT NULL
-              AND CAST(arrival_time AS DATE) BETWEEN {s} AND {e}
-        """)
-        # Both percentiles from one holistic aggregate: one sort per group instead of two.
-        ed_sql = " UNION ALL ".join(
-            f"""
-            SELECT '{g}' AS grain, CAST(date_trunc('{_GRAIN_TRUNC[g]}', day) AS DATE) AS period,
-                   facility, unit, count(*) AS n, quantile_cont(los, [0.5, 0.9]) AS q
-            FROM ed_seen
-            GROUP BY GROUPING SETS ((period, facility), (period, facility, unit))"""
+        sets = [
+            f"({g}, facility)" if lv == "facility" else f"({g}, facility, unit)"
             for g in grains
-        )
-        con.execute(
-            f"CREATE TEMP TABLE ed_stats AS SELECT grain, period, facility, unit, n, q[1] AS median, "
-            f"q[2] AS p90 FROM ({ed_sql}) WHERE {' OR '.join(keep)}"
-        )
+            for lv in levels
+        ]
+        # One pass over the seen ED visits; every (period, level) grouping set gets both
+        # percentiles from one holistic aggregate (one selection per group, not one per KPI).
+        # Each row has exactly one of day/week/month set, which names its grain.
+        con.execute(f"""
+            CREATE TEMP TABLE ed_stats AS
+            WITH seen AS (
+                SELECT facility, unit, day, CAST(date_trunc('week', day) AS DATE) AS week,
+                       CAST(date_trunc('month', day) AS DATE) AS month, los
+                FROM (SELECT facility, unit, CAST(arrival_time AS DATE) AS day,
+                             epoch(departure_time - arrival_time) / 60.0 AS los
+                      FROM enc WHERE cls = 'emergency' AND NOT lwbs AND departure_time IS NOT NULL)
+                WHERE day BETWEEN {s} AND {e}),
+            stats AS (
+                SELECT {", ".join(grains)}, facility,
+                       {"unit" if "unit" in levels else "NULL::VARCHAR AS unit"}, count(*) AS n,
+                       quantile_cont(los, [0.5, 0.9]) AS q
+                FROM seen GROUP BY GROUPING SETS ({", ".join(sets)}))
+            SELECT CASE {" ".join(f"WHEN {g} IS NOT NULL THEN '{g}'" for g in grains)} END AS grain,
+                   coalesce({", ".join(grains)}, NULL) AS period, facility, unit, n,
+                   q[1] AS median, q[2] AS p90
+            FROM stats
+        """)
         for k, col in (("ed_los_median_minutes", "median"), ("ed_los_p90_minutes", "p90")):
             if k in wanted:
                 parts.append(f"""SELECT grain, period, facility, unit, '{k}', NULL::DOUBLE, CAST(n AS DOUBLE),

@@ -341,20 +341,19 @@ def dive(
     deadline: float,
     workers: int,
     seed: int,
-    rounds_per_step: int = 2,
+    rounds_per_step: int = 1,
 ) -> Grid | None:
     """Price-and-dive: repeatedly fix the people whose LP schedule is (nearly) integral, or the
-    most-chosen schedule, and re-run a few pricing rounds for the others. Returns a roster, or
-    None if the deadline came first."""
+    most-chosen schedule, and re-run a few pricing rounds for the others. At the deadline the
+    people still free take their most-used schedule, so a roster always comes back."""
     fixed: dict[int, tuple[int, ...]] = {}
     pricers = {e: Pricer(idx, pool, e) for e in range(idx.E)}
     executor = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
     step = 0
     try:
         while len(fixed) < idx.E:
-            if time.monotonic() >= deadline:
-                return None
-            for _ in range(rounds_per_step):
+            out_of_time = time.monotonic() >= deadline
+            for _ in range(0 if out_of_time else rounds_per_step):
                 lp_value, mu, pi, x = pool.solve_master(fixed)
                 free = [e for e in range(idx.E) if e not in fixed]
                 per = max(0.02, min(0.5, (deadline - time.monotonic()) / 8))
@@ -379,8 +378,10 @@ def dive(
                     best_by_person[e] = (float(x[j]), sched)
             ranked = sorted(best_by_person.items(), key=lambda kv: -kv[1][0])
             near = [(e, sched) for e, (val, sched) in ranked if val > 0.99]
-            if not near:
-                take = max(1, len(ranked) // 4)
+            if out_of_time:  # round the rest: each person's most-used schedule
+                near = [(e, sched) for e, (_v, sched) in ranked]
+            elif not near:
+                take = max(1, len(ranked) // 3)
                 near = [(e, sched) for e, (_v, sched) in ranked[:take]]
             for e, sched in near:
                 fixed[e] = sched
