@@ -109,7 +109,20 @@ def child_pandas(workdir: Path) -> dict:
 CHILDREN = {"generate": child_generate, "duckdb": child_duckdb, "pandas": child_pandas}
 
 
+# 1-minute load average sampled before and after each child: the machine is shared, and the
+# report says how loaded it was while the figures were taken.
+LOAD_SAMPLES: list[float] = []
+
+
 def run_child(kind: str, workdir: Path, n: int, timeout: float) -> dict:
+    LOAD_SAMPLES.append(os.getloadavg()[0])
+    try:
+        return _run_child(kind, workdir, n, timeout)
+    finally:
+        LOAD_SAMPLES.append(os.getloadavg()[0])
+
+
+def _run_child(kind: str, workdir: Path, n: int, timeout: float) -> dict:
     cmd = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -227,6 +240,8 @@ def write_report(args, started: dt.datetime, info: str, results: list[dict]) -> 
         "# KPI rebuild: DuckDB engine vs plain pandas",
         "",
         f"Date: {started:%Y-%m-%d %H:%M} UTC. Machine: {info}.",
+        f"Load average (1 min) sampled before and after each step: {min(LOAD_SAMPLES, default=0):.2f} to "
+        f"{max(LOAD_SAMPLES, default=0):.2f}, mean {sum(LOAD_SAMPLES) / max(len(LOAD_SAMPLES), 1):.2f}.",
         "The machine is shared with other engineers working at the same time; figures are one run each.",
         "",
         "Command:",

@@ -116,3 +116,20 @@ def test_progress_is_reported_to_the_end():
     )
     assert seen[0][0] == 1 and seen[-1] == (seen[-1][1], seen[-1][1], "done")
     assert [k for k, _, _ in seen] == sorted(k for k, _, _ in seen)
+
+
+def test_duplicate_integer_encounter_id_in_parquet_is_refused_at_its_second_row(tmp_path: Path):
+    # Dense integer ids are checked by a different (direct-indexed) count than text ids.
+    enc = _encounters()
+    enc["encounter_id"] = range(1, len(enc) + 1)
+    enc.loc[7, "encounter_id"] = 3
+    st = _stays()
+    st["encounter_id"] = st["encounter_id"].str[1:].astype(int)
+    con = duckdb.connect()
+    con.register("e", enc)
+    con.register("s", st)
+    con.execute(f"COPY e TO '{tmp_path / 'enc.parquet'}' (FORMAT parquet)")
+    con.execute(f"COPY s TO '{tmp_path / 'stays.parquet'}' (FORMAT parquet)")
+    with pytest.raises(KpiInputError, match="duplicate encounter_id 3") as err:
+        compute_kpis(tmp_path / "enc.parquet", tmp_path / "stays.parquet", **RANGE)
+    assert (err.value.row, err.value.field) == (8, "encounter_id")

@@ -63,3 +63,18 @@ def test_both_implementations_agree_on_synthetic_activity(seed):
     plain = reference.compute_kpis_pandas(enc, stays, beds, **span)
     assert len(duck) > 10_000
     _assert_same_rows(duck, plain)
+
+
+@pytest.mark.parametrize("facilities", [("North",), ("North", "South", "East")])
+def test_both_implementations_agree_when_a_facility_has_two_emergency_units(facilities):
+    # The engine takes a facility's ED percentiles from its unit's when all its seen visits are
+    # in one unit; a facility with two ED units must still be computed over both.
+    enc, stays, beds = synthetic.synthetic_activity(3000, seed=3)
+    second_ed = (enc["unit"] == "ED") & enc["facility"].isin(facilities) & (enc.index % 3 == 0)
+    enc.loc[second_ed, "unit"] = "PAEDS_ED"
+    span = synthetic.date_range_of_synthetic()
+    duck = compute_kpis(enc, stays, beds, **span)
+    plain = reference.compute_kpis_pandas(enc, stays, beds, **span)
+    north = duck[(duck["facility"] == "North") & (duck["kpi"] == "ed_los_p90_minutes")]
+    assert set(north["unit"].dropna()) == {"ED", "PAEDS_ED"}
+    _assert_same_rows(duck, plain)

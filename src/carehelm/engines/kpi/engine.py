@@ -7,6 +7,14 @@ so a monthly figure is always the sum of its days. Only the ED length-of-stay pe
 computed from the visits of each period directly. The midnight census uses +1/-1 markers at
 the first and after the last census day of each stay and a running sum per unit, which keeps the
 work proportional to stays plus unit-days rather than to patient days.
+
+How it stays fast (see bench/results/kpi.md): inputs are never copied into tables; each
+statement streams the typed views (Parquet is re-read column by column, which costs less than
+writing millions of rows) straight into small per-day aggregates. The unit stays are read once:
+one window orders them per encounter, one join brings their encounter's facility and class, and
+grouping sets turn them into census markers, transfers and admitting units together.
+Admissions avoid a join of encounters to their first stays (see ``admissions`` below), and
+a facility with a single ED unit reuses that unit's percentiles.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from .definitions import (
     KPI_DEFINITIONS,
     READMISSION_WINDOW_DAYS,
 )
-from .sources import KpiInputError, fetch_row, load_sources
+from .sources import KpiInputError, LoadedSources, fetch_row, load_sources
 
 GRAINS = ("day", "week", "month")
 LEVELS = ("facility", "unit")
@@ -114,11 +122,11 @@ def compute_kpis(
     con = duckdb.connect(":memory:", config=config)
     try:
         progress(1)
-        load_sources(con, encounters=encounters, unit_stays=unit_stays, staffed_beds=staffed_beds)
+        loaded = load_sources(con, encounters=encounters, unit_stays=unit_stays, staffed_beds=staffed_beds)
         # After validation row order no longer matters; letting DuckDB reorder saves memory.
         con.execute("SET preserve_insertion_order = false")
         as_of_ts, start_d, end_d = _range(con, start, end, as_of)
-        _build_daily(con, start_d, end_d, as_of_ts, progress)
+        _build_daily(con, loaded, start_d, end_d, as_of_ts, progress)
         progress(6)
         result = _emit(con, grains, levels, wanted, start_d, end_d)
         progress(7)
@@ -138,7 +146,7 @@ def _range(
             SELECT greatest(
                 (SELECT max(greatest(admit_time, coalesce(discharge_time, admit_time),
                                      coalesce(departure_time, admit_time))) FROM enc),
-                (SELECT max(greatest(start_time, coalesce(end_time, start_time))) FROM stays_x))
+                (SELECT max(greatest(start_time, coalesce(end_time, start_time))) FROM stays))
         """,
         )
         if row[0] is None:
@@ -161,6 +169,7 @@ def _range(
 
 def _build_daily(
     con: duckdb.DuckDBPyConnection,
+    loaded: LoadedSources,
     start: dt.date,
     end: dt.date,
     as_of: dt.datetime,
@@ -177,100 +186,68 @@ def _build_daily(
         CREATE TEMP TABLE cal AS
         SELECT CAST(range AS DATE) AS day FROM range({s}, {e} + INTERVAL 1 DAY, INTERVAL 1 DAY)
     """)
-    # One pass over the bedded unit stays gives, through grouping sets, small tables only:
-    # * spans: stays counted by (facility, unit, first census day, last census day). Census
-    #   day D counts a stay when start_time < midnight(D+1) <= end_time, so the stay is counted
-    #   on days CAST(start AS DATE) .. CAST(end AS DATE) - 1 (open stays: to the range end).
-    # * per encounter (a hash aggregate, no sort): its first and last stay in the order
-    #   (start_time, end_time with open stays last, unit). The first stay gives the admitting
-    #   unit; with two stays, a change of unit is the encounter's one transfer, on the day the
-    #   second stay starts. These become daily counts of 'admission' events (unit = admitting
-    #   unit, other_unit = the encounter's unit) and 'transfer' events (unit = receiving unit,
-    #   other_unit = the unit left).
-    # * encounters with three stays or more (kind 'multi'), whose transfers need the full
-    #   order; they are handled by a window over their stays only (below).
-    stay_key = "{'s': start_time, 'e': coalesce(end_time, 'infinity'::TIMESTAMP), 'u': unit}"
+    # One pass over the bedded unit stays, ordered within each encounter, gives small daily
+    # tables at once (grouping sets over few keys each); nothing per stay is written:
+    # * census: census day D counts a stay when start_time < midnight(D+1) <= end_time, so the
+    #   stay is counted on days CAST(start AS DATE) .. CAST(end AS DATE) - 1 (open stays: to
+    #   the range end). Kept stays add +1 on their first counted day in range ('census_in')
+    #   and -1 the day after their last one ('census_out'); a running sum per unit then gives
+    #   the midnight census. Stays with nothing in range still appear ('census_in' with no
+    #   day), so every unit with bedded stays is known.
+    # * 'transfer': a change of unit from the previous stay, on the day the new stay starts
+    #   (other_unit is the unit left); 'admission': the first stay of an inpatient encounter
+    #   (admit day; unit = admitting unit, other_unit = the encounter's own unit).
+    # The window orders the stays alone (a narrow sort); their encounters are joined after.
+    # The left join also finds stays of unknown encounters (no class), reported as an error.
     con.execute(f"""
         CREATE TEMP TABLE stay_facts AS
-        WITH b AS (
-            SELECT encounter_id, facility, unit, enc_unit, cls = 'inpatient' AS inpatient,
-                   CAST(admit_time AS DATE) AS admit_day, {stay_key} AS k,
-                   CAST(start_time AS DATE) AS first_day,
-                   CASE WHEN end_time IS NULL THEN {e} ELSE CAST(end_time AS DATE) - 1 END AS last_day
-            FROM stays_x WHERE cls IN ({_sql_list(BEDDED_CLASSES)})),
-        per AS (
-            SELECT GROUPING(encounter_id) = 0 AS is_enc, encounter_id, facility, unit, first_day,
-                   last_day, count(*) AS n, any_value(facility) AS enc_facility, any_value(enc_unit) AS enc_unit,
-                   bool_or(inpatient) AS inpatient, any_value(admit_day) AS admit_day,
-                   arg_min(unit, k) AS first_unit, arg_max(unit, k) AS last_unit,
-                   arg_max(first_day, k) AS last_start_day
-            FROM b
-            GROUP BY GROUPING SETS ((encounter_id), (facility, unit, first_day, last_day))),
-        keyed AS (
-            SELECT n, facility, unit, first_day, last_day,
-                   enc_facility,
-                   CASE WHEN is_enc AND inpatient THEN first_unit END AS adm_unit, enc_unit, admit_day,
-                   CASE WHEN is_enc AND n = 2 AND first_unit <> last_unit THEN last_unit END AS in_unit,
-                   first_unit AS out_unit, last_start_day,
-                   CASE WHEN is_enc AND n > 2 THEN encounter_id END AS multi_id
-            FROM per),
-        facts AS (
-            SELECT GROUPING(first_day) = 0 AS is_span, GROUPING(adm_unit) = 0 AS is_adm,
-                   GROUPING(in_unit) = 0 AS is_tr,
-                   facility, unit, first_day, last_day, enc_facility, adm_unit, enc_unit, admit_day,
-                   in_unit, out_unit, last_start_day, multi_id, sum(n) AS n, count(*) AS encounters
-            FROM keyed
-            GROUP BY GROUPING SETS ((facility, unit, first_day, last_day),
-                                    (enc_facility, adm_unit, enc_unit, admit_day),
-                                    (enc_facility, in_unit, out_unit, last_start_day),
-                                    (multi_id)))
-        SELECT 'span' AS kind, facility, unit, first_day, last_day, NULL::VARCHAR AS other_unit,
-               NULL::DATE AS event_day, NULL AS encounter_id, n
-        FROM facts WHERE is_span AND first_day IS NOT NULL
-        UNION ALL
-        SELECT 'admission', enc_facility, adm_unit, NULL, NULL, enc_unit, admit_day, NULL, encounters
-        FROM facts WHERE is_adm AND adm_unit IS NOT NULL
-        UNION ALL
-        SELECT 'transfer', enc_facility, in_unit, NULL, NULL, out_unit, last_start_day, NULL, encounters
-        FROM facts WHERE is_tr AND in_unit IS NOT NULL
-        UNION ALL
-        SELECT 'multi', NULL, NULL, NULL, NULL, NULL, NULL, multi_id, NULL
-        FROM facts WHERE NOT (is_span OR is_adm OR is_tr) AND multi_id IS NOT NULL
+        WITH ordered AS (
+            SELECT encounter_id, unit, start_time, end_time, lag(unit) OVER w AS prev_unit
+            FROM stays
+            WINDOW w AS (PARTITION BY encounter_id ORDER BY start_time, end_time NULLS LAST, unit)),
+        joined AS (
+            SELECT e.cls IS NULL AS unknown, e.facility, o.unit, e.unit AS enc_unit,
+                   e.cls = 'inpatient' AS inpatient, o.prev_unit IS NULL AS is_first, o.prev_unit,
+                   CAST(o.start_time AS DATE) AS first_day,
+                   CASE WHEN o.end_time IS NULL THEN {e} ELSE CAST(o.end_time AS DATE) - 1 END AS last_day,
+                   CAST(e.admit_time AS DATE) AS admit_day
+            FROM ordered o LEFT JOIN enc e USING (encounter_id)
+            WHERE e.cls IS NULL OR e.cls IN ({_sql_list(BEDDED_CLASSES)})),
+        events AS (
+            SELECT unknown, facility, unit,
+                   CASE WHEN kept THEN greatest(first_day, {s}) END AS in_day,
+                   CASE WHEN kept AND last_day < {e} THEN last_day + 1 END AS out_day,
+                   CASE WHEN is_first AND inpatient THEN 'admission'
+                        WHEN prev_unit <> unit THEN 'transfer' END AS event,
+                   CASE WHEN is_first THEN enc_unit ELSE prev_unit END AS other_unit,
+                   CASE WHEN is_first THEN admit_day ELSE first_day END AS event_day
+            FROM (SELECT *, first_day <= last_day AND last_day >= {s} AND first_day <= {e} AS kept
+                  FROM joined))
+        SELECT CASE WHEN GROUPING(in_day) = 0 THEN 'census_in' WHEN GROUPING(out_day) = 0 THEN 'census_out'
+                    ELSE event END AS kind,
+               coalesce(unknown, false) AS unknown, facility, unit, other_unit,
+               coalesce(in_day, out_day, event_day) AS day, count(*) AS n
+        FROM events
+        GROUP BY GROUPING SETS ((unknown, facility, unit, in_day), (facility, unit, out_day),
+                                (facility, unit, event, other_unit, event_day))
+        HAVING GROUPING(in_day) = 0 OR out_day IS NOT NULL OR event IS NOT NULL
     """)
-    if fetch_row(con, "SELECT count(*) FROM stay_facts WHERE kind = 'multi'")[0]:
-        con.execute(f"""
-            INSERT INTO stay_facts
-            SELECT 'transfer', facility, unit, NULL, NULL, prev_unit, CAST(start_time AS DATE), NULL,
-                   count(*)
-            FROM (SELECT facility, unit, start_time,
-                         lag(unit) OVER (PARTITION BY encounter_id
-                                         ORDER BY start_time, end_time NULLS LAST, unit) AS prev_unit
-                  FROM stays_x
-                  WHERE cls IN ({_sql_list(BEDDED_CLASSES)})
-                    AND encounter_id IN (SELECT encounter_id FROM stay_facts WHERE kind = 'multi'))
-            WHERE prev_unit <> unit
-            GROUP BY ALL
-        """)
-    con.execute(f"""
+    if fetch_row(con, "SELECT count(*) FROM stay_facts WHERE unknown")[0]:
+        loaded.refuse_unknown_encounter(con)
+    con.execute("""
         CREATE TEMP TABLE census_delta AS
-        WITH kept AS (
-            SELECT facility, unit, greatest(first_day, {s}) AS f, least(last_day, {e}) AS l, n
-            FROM stay_facts
-            WHERE kind = 'span' AND first_day <= last_day AND last_day >= {s} AND first_day <= {e})
-        SELECT facility, unit, day, sum(delta) AS delta FROM (
-            SELECT facility, unit, f AS day, n AS delta FROM kept
-            UNION ALL
-            SELECT facility, unit, l + 1 AS day, -n AS delta FROM kept WHERE l < {e})
+        SELECT facility, unit, day, sum(CASE kind WHEN 'census_in' THEN n ELSE -n END) AS delta
+        FROM stay_facts WHERE kind IN ('census_in', 'census_out') AND day IS NOT NULL
         GROUP BY ALL
     """)
     progress(3)
     con.execute("""
         CREATE TEMP TABLE transfers AS
         SELECT facility, unit, day, sum(t_in) AS transfers_in, sum(t_out) AS transfers_out FROM (
-            SELECT facility, unit, event_day AS day, n AS t_in, 0 AS t_out FROM stay_facts
+            SELECT facility, unit, day, n AS t_in, 0 AS t_out FROM stay_facts
             WHERE kind = 'transfer'
             UNION ALL
-            SELECT facility, other_unit, event_day, 0, n FROM stay_facts WHERE kind = 'transfer')
+            SELECT facility, other_unit, day, 0, n FROM stay_facts WHERE kind = 'transfer')
         GROUP BY ALL
     """)
     # Admissions count in the admitting unit (first unit stay, else the encounter's unit):
@@ -287,9 +264,9 @@ def _build_daily(
         SELECT facility, unit, day, sum(n) AS admissions FROM (
             SELECT facility, unit, day, n FROM inpatient_admits
             UNION ALL
-            SELECT facility, unit, event_day, n FROM stay_facts WHERE kind = 'admission'
+            SELECT facility, unit, day, n FROM stay_facts WHERE kind = 'admission'
             UNION ALL
-            SELECT facility, other_unit, event_day, -n FROM stay_facts WHERE kind = 'admission')
+            SELECT facility, other_unit, day, -n FROM stay_facts WHERE kind = 'admission')
         GROUP BY ALL
     """)
     con.execute(f"""
@@ -333,7 +310,7 @@ def _build_daily(
                max(staffed_beds) AS staffed_beds
         FROM (
             SELECT DISTINCT facility, unit, true AS bedded, false AS emergency, NULL::DOUBLE AS staffed_beds
-            FROM stay_facts WHERE kind = 'span'
+            FROM stay_facts WHERE kind = 'census_in'
             UNION ALL
             SELECT DISTINCT facility, unit, true, false, NULL FROM inpatient_admits
             UNION ALL
@@ -443,46 +420,103 @@ def _emit(
     ]
     ed_stats = [k for k in ("ed_los_median_minutes", "ed_los_p90_minutes") if k in wanted]
     if ed_stats:
-        # Units are never empty (checked on input), so a NULL unit marks the facility level.
-        sets = [
-            f"({g}, facility)" if lv == "facility" else f"({g}, facility, unit)"
-            for g in grains
-            for lv in levels
-        ]
-        # One pass over the seen ED visits; every (period, level) grouping set gets both
-        # percentiles from one holistic aggregate (one selection per group, not one per KPI).
-        # Each row has exactly one of day/week/month set, which names its grain.
-        con.execute(f"""
-            CREATE TEMP TABLE ed_stats AS
-            WITH seen AS (
-                SELECT facility, unit, day, CAST(date_trunc('week', day) AS DATE) AS week,
-                       CAST(date_trunc('month', day) AS DATE) AS month, los
-                FROM (SELECT facility, unit, CAST(arrival_time AS DATE) AS day,
-                             epoch(departure_time - arrival_time) / 60.0 AS los
-                      FROM enc WHERE cls = 'emergency' AND NOT lwbs AND departure_time IS NOT NULL)
-                WHERE day BETWEEN {s} AND {e}),
-            stats AS (
-                SELECT {", ".join(grains)}, facility,
-                       {"unit" if "unit" in levels else "NULL::VARCHAR AS unit"}, count(*) AS n,
-                       quantile_cont(los, [0.5, 0.9]) AS q
-                FROM seen GROUP BY GROUPING SETS ({", ".join(sets)}))
-            SELECT CASE {" ".join(f"WHEN {g} IS NOT NULL THEN '{g}'" for g in grains)} END AS grain,
-                   coalesce({", ".join(grains)}, NULL) AS period, facility, unit, n,
-                   q[1] AS median, q[2] AS p90
-            FROM stats
-        """)
+        _ed_stats(con, grains, levels, s, e)
         for k, col in (("ed_los_median_minutes", "median"), ("ed_los_p90_minutes", "p90")):
             if k in wanted:
                 parts.append(f"""SELECT grain, period, facility, unit, '{k}', NULL::DOUBLE, CAST(n AS DOUBLE),
                                  {col} FROM ed_stats""")
     if not parts:
         return pd.DataFrame(columns=RESULT_COLUMNS)
-    order = "CASE grain WHEN 'day' THEN 0 WHEN 'week' THEN 1 ELSE 2 END"
+    # The labels come out as DuckDB ENUMs (pandas categoricals: a code per row, each distinct
+    # text once) and are turned into text columns in pandas, which is several times faster
+    # than making one Python string per cell. Each ENUM lists its values in the order the rows
+    # are sorted by (grains day, week, month; the others alphabetically), so sorting on the
+    # ENUM gives the same order as sorting the text.
+    sources = ["agg"] + (["ed_stats"] if ed_stats else [])
+
+    def labels(column: str) -> str:
+        return " UNION ".join(f"SELECT DISTINCT {column} FROM {t}" for t in sources)
+
+    con.execute(f"CREATE TYPE grain_label AS ENUM ({_sql_list(g for g in GRAINS if g in grains)})")
+    con.execute(f"CREATE TYPE kpi_label AS ENUM ({_sql_list(sorted(wanted))})")
+    con.execute(f"CREATE TYPE facility_label AS ENUM (SELECT * FROM ({labels('facility')}) ORDER BY 1)")
+    con.execute(
+        f"CREATE TYPE unit_label AS ENUM (SELECT * FROM ({labels('unit')}) WHERE unit IS NOT NULL ORDER BY 1)"
+    )
+    con.execute(
+        f"CREATE TYPE period_label AS ENUM "
+        f"(SELECT DISTINCT strftime(period, '%Y-%m-%d') FROM ({labels('period')}) ORDER BY 1)"
+    )
     df = con.execute(f"""
-        SELECT grain, strftime(period, '%Y-%m-%d') AS period, facility, unit, kpi, numerator,
-               denominator, value
+        SELECT CAST(grain AS grain_label) AS grain,
+               CAST(strftime(period, '%Y-%m-%d') AS period_label) AS period,
+               CAST(facility AS facility_label) AS facility, CAST(unit AS unit_label) AS unit,
+               CAST(kpi AS kpi_label) AS kpi, numerator, denominator, value
         FROM ({" UNION ALL ".join(parts)})
-        ORDER BY {order}, kpi, facility, unit NULLS FIRST, period
+        ORDER BY grain, kpi, facility, unit NULLS FIRST, period
     """).df()
+    for column in ("grain", "period", "facility", "kpi"):
+        df[column] = df[column].astype("str")
     df["unit"] = df["unit"].astype(object).where(df["unit"].notna(), None)
     return df[RESULT_COLUMNS]
+
+
+def _ed_stats(
+    con: duckdb.DuckDBPyConnection, grains: tuple[str, ...], levels: tuple[str, ...], s: str, e: str
+) -> None:
+    """ED length-of-stay median and p90 per period, facility and unit, as the view ``ed_stats``.
+
+    Percentiles are holistic: every visit is held and selected per group, the costliest part
+    of the rebuild. A facility whose seen ED visits are all in one unit (the usual case: one
+    emergency department) has facility groups identical to that unit's groups, so its
+    facility rows are copies of the unit rows instead of a second computation.
+    """
+    seen = f"""
+        SELECT facility, unit, day, CAST(date_trunc('week', day) AS DATE) AS week,
+               CAST(date_trunc('month', day) AS DATE) AS month, los
+        FROM (SELECT facility, unit, CAST(arrival_time AS DATE) AS day,
+                     epoch(departure_time - arrival_time) / 60.0 AS los
+              FROM enc WHERE cls = 'emergency' AND NOT lwbs AND departure_time IS NOT NULL)
+        WHERE day BETWEEN {s} AND {e}"""
+    # From the daily ED counts (all arrivals, any day): one unit there means one unit among the
+    # seen visits in range too; a facility wrongly taken as multi-unit is merely computed twice.
+    single = [
+        r[0]
+        for r in con.execute(
+            "SELECT facility FROM ed GROUP BY facility HAVING min(unit) = max(unit)"
+        ).fetchall()
+    ]
+    single_list = _sql_list(single) if single else "NULL"
+    # (NOT IN a list holding NULL is never true, hence the explicit case.)
+    not_single = f"facility NOT IN ({single_list})" if single else "true"
+
+    def stats(level: str, where: str) -> str:
+        # Each row of a grouping set has exactly one of day/week/month set, naming its grain.
+        # Units are never empty (checked on input), so a NULL unit marks the facility level.
+        keys = "facility, unit" if level == "unit" else "facility"
+        sets = ", ".join(f"({g}, {keys})" for g in grains)
+        unit = "unit" if level == "unit" else "NULL::VARCHAR AS unit"
+        return f"""
+            SELECT CASE {" ".join(f"WHEN {g} IS NOT NULL THEN '{g}'" for g in grains)} END AS grain,
+                   coalesce({", ".join(grains)}, NULL) AS period, facility, unit, n,
+                   q[1] AS median, q[2] AS p90
+            FROM (SELECT {", ".join(grains)}, facility, {unit}, count(*) AS n,
+                         quantile_cont(los, [0.5, 0.9]) AS q
+                  FROM ({seen}) WHERE {where} GROUP BY GROUPING SETS ({sets}))"""
+
+    # Unit rows are needed for the unit level and as the facility rows of one-unit facilities.
+    unit_where = "true" if "unit" in levels else f"facility IN ({single_list})"
+    con.execute(f"CREATE TEMP TABLE ed_unit_stats AS {stats('unit', unit_where)}")
+    parts = []
+    if "unit" in levels:
+        parts.append("SELECT * FROM ed_unit_stats")
+    if "facility" in levels:
+        parts.append(
+            f"SELECT grain, period, facility, NULL::VARCHAR AS unit, n, median, p90 FROM ed_unit_stats "
+            f"WHERE facility IN ({single_list})"
+        )
+        if fetch_row(con, f"SELECT count(*) FROM ed WHERE {not_single}")[0]:
+            con.execute(f"CREATE TEMP TABLE ed_facility_stats AS {stats('facility', not_single)}")
+            parts.append("SELECT * FROM ed_facility_stats")
+    # A view: its rows are read once, by the final query.
+    con.execute("CREATE TEMP VIEW ed_stats AS " + " UNION ALL ".join(parts))
