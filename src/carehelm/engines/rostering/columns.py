@@ -30,7 +30,6 @@ from .formulation import Rectangle, SubModel
 from .index import OFF, Grid, ProblemIndex
 
 PRICING_PRESOLVE = False
-DIVE_FIX_SHARE = 8  # fix an eighth of the free people per dive step when none is integral
 SCALE = 10000  # duals are fractional; pricing objectives are integers scaled by this
 
 
@@ -382,7 +381,7 @@ def dive(
             if out_of_time:  # round the rest: each person's most-used schedule
                 near = [(e, sched) for e, (_v, sched) in ranked]
             elif not near:
-                take = max(1, len(ranked) // DIVE_FIX_SHARE)
+                take = max(1, len(ranked) // 3)
                 near = [(e, sched) for e, (_v, sched) in ranked[:take]]
             for e, sched in near:
                 fixed[e] = sched

@@ -186,59 +186,9 @@ class _Search:
             # else: the person starts off; the search's shortfall moves then build their schedule
         return grid
 
-    def construct_first_fit_chunked(self) -> Grid:
-        """Very long horizons: the same "work first" first fit, person by person, 8 weeks at a
-        time on prefix problems. Working first keeps everyone at or above the pro-rata minutes,
-        so the last chunk only has to work less, which is always possible."""
-        idx = self.idx
-        grid: Grid = [[OFF] * idx.H for _ in range(idx.E)]
-        order = sorted(range(idx.E), key=lambda e: (len(idx.allowed[e]), self.rng.random()))
-        chunk = 56
-        ends = list(range(chunk, idx.H - chunk + 1, chunk))
-        ends.append(idx.H)
-        alive = set(order)  # people whose schedule is still being built
-        lo = 0
-        for end in ends:
-            part = idx if end == idx.H else ProblemIndex(_prefix_problem(self.problem, end))
-            for e in order:
-                if e not in alive:
-                    continue
-                if self.clock.remaining() < 0.45 * self.clock.limit:
-                    alive.discard(e)
-                    grid[e] = [OFF] * idx.H
-                    continue
-                base = [[OFF] * end for _ in range(idx.E)]
-                base[e] = grid[e][:end]
-                sub = SubModel(part, base, Rectangle([e], lo, end))
-                found = None
-                if not sub.infeasible:
-                    solver = cp_model.CpSolver()
-                    p = solver.parameters
-                    p.num_workers = 1
-                    p.random_seed = self.seed
-                    p.stop_after_first_solution = True
-                    p.search_branching = cp_model.FIXED_SEARCH
-                    sub.model.AddDecisionStrategy(
-                        [sub.w[k] for k in sorted(sub.w)], cp_model.CHOOSE_FIRST, cp_model.SELECT_MAX_VALUE
-                    )
-                    p.max_time_in_seconds = 1.0
-                    status = solver.Solve(sub.model)
-                    self.clock.det_used += solver.deterministic_time
-                    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                        found = sub.read(solver, base)[e]
-                if found is None:
-                    alive.discard(e)  # starts off; the shortfall moves build the schedule
-                    grid[e] = [OFF] * idx.H
-                else:
-                    grid[e][:end] = found
-            lo = end
-        return grid
-
     def construct(self) -> Grid | None:
         """Roster people one at a time; long horizons chunk by chunk (see :func:`_prefix_problem`)."""
         idx = self.idx
-        if idx.H > 2 * FIRST_FIT_DAYS * 2:
-            return self.construct_first_fit_chunked()
         if idx.H > FIRST_FIT_DAYS:
             return self.construct_first_fit()
         # Fewest options first: they have least room to fit around the others.
