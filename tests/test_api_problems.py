@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from carehelm.workforce.models import Staff
-from tests.fast_settings import fast_test_settings  # noqa: F401  (autouse)
 
 PROBLEM = "application/problem+json"
 

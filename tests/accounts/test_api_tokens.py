@@ -10,7 +10,6 @@ from django.core.management import CommandError, call_command
 
 from carehelm.accounts.models import ApiToken
 from carehelm.audit.models import AuditEvent
-from tests.fast_settings import fast_test_settings  # noqa: F401  (autouse)
 
 
 def _create_token(username: str) -> str:

@@ -25,7 +25,6 @@ from carehelm.audit.services import record
 from carehelm.workforce import services
 from carehelm.workforce.models import StaffCredential
 from tests import factories as f
-from tests.fast_settings import fast_test_settings  # noqa: F401  (autouse)
 
 PERSONAS = ["executive", "facility_admin", "unit_manager", "compliance", "staff", "anonymous"]
 

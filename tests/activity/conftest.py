@@ -16,14 +16,8 @@ ZONE = ZoneInfo("America/New_York")
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+def _health_system_zone(settings):
     settings.TIME_ZONE = "America/New_York"
-    # The personas' passwords are hashed on every test; the default hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

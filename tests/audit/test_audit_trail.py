@@ -20,7 +20,6 @@ from carehelm.organization import services as org
 from carehelm.organization.models import FacilityKind, UnitKind
 from carehelm.workforce import services as wf
 from tests import factories as f
-from tests.fast_settings import fast_test_settings  # noqa: F401  (autouse)
 
 
 def last_event(action: str) -> AuditEvent:

@@ -95,12 +95,6 @@ def page(browser, request):
 @pytest.fixture
 def demo(transactional_db, live_server, settings) -> str:
     """The small demo health system, visible to the live server; returns its base URL."""
-    # Settings are read before tests/conftest.py sets CAREHELM_TESTING, so pages would ask for a
-    # collectstatic manifest; serve static files plainly (changing STORAGES resets the storage).
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     from carehelm.audit.context import acting
     from carehelm.demo.build import build_demo
     from carehelm.workforce import catalogue

@@ -19,8 +19,6 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from tests.fast_settings import fast_test_settings  # noqa: F401
-
 AS_OF = "2024-04-01 00:00"
 
 ENCOUNTERS = [

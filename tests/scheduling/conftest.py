@@ -20,15 +20,7 @@ class Ward:
     manager: object
 
 
-MONDAY = dt.date(2031, 3, 3)
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Persona users need passwords, not slow password hashing."""
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.MD5PasswordHasher"
-    ]  # a Monday, far from today's credential expiries
+MONDAY = dt.date(2031, 3, 3)  # a Monday, far from today's credential expiries
 
 
 def give_credentials(person, *, expires_on=None, today=None):

@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from tests import factories as f
-from tests.fast_settings import fast_test_settings  # noqa: F401  (autouse)
 
 ROLES = ["executive", "facility_admin", "unit_manager", "compliance", "staff"]
 

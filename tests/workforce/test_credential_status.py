@@ -18,7 +18,6 @@ from carehelm.workforce import selectors
 from carehelm.workforce import status as cs
 from carehelm.workforce.models import StaffCredential
 from tests import factories as f
-from tests.fast_settings import fast_test_settings  # noqa: F401  (autouse)
 
 TODAY = dt.date(2026, 3, 15)
 

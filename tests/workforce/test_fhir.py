@@ -26,12 +26,6 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The world's five users are created per test; the production hasher costs seconds each time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def organization(world):
     """The ``world`` plus what the FHIR mapping must carry: credentials, floats, skills, rooms and beds."""

@@ -15,7 +15,6 @@ from carehelm.validation import FieldProblem, InvalidInput
 from carehelm.workforce import services
 from carehelm.workforce.models import Staff, StaffCredential
 from tests import factories as f
-from tests.fast_settings import fast_test_settings  # noqa: F401  (autouse)
 
 STAFF_HEADER = "employee_number,first_name,last_name,email,job_role,facility,home_unit,float_units,fte,hire_date,hourly_rate,skills"
 CRED_HEADER = (
