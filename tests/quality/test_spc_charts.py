@@ -216,3 +216,26 @@ def test_the_month_in_progress_is_left_out_and_named(world):
     )
     assert [p.label for p in chart.points] == ["Jan 2024", "Feb 2024", "Mar 2024", "Apr 2024", "May 2024"]
     assert chart.left_out == ["Jun 2024 (not complete: data to 15 Jun 2024)"]
+
+
+def test_the_month_in_which_the_history_begins_is_left_out_and_named(world):
+    """History starts on 20 Jan 2024: January holds 12 days of admissions and would be flagged as a fall."""
+    import datetime as dt
+
+    add_series(
+        facility=world.hospital,
+        kpi="admissions",
+        values=[40, 101, 99, 100, 102],
+        start=dt.date(2024, 1, 1),
+    )
+    add_series(
+        facility=world.hospital, kpi="admissions", values=[3] * 12, start=dt.date(2024, 1, 20), grain="day"
+    )
+    add_series(
+        facility=world.hospital, kpi="admissions", values=[3] * 31, start=dt.date(2024, 5, 1), grain="day"
+    )
+    chart = kpi_card(
+        world.users["executive"], Level(world.hospital), "admissions", grain="month", options=ChartOptions()
+    )
+    assert [p.label for p in chart.points] == ["Feb 2024", "Mar 2024", "Apr 2024", "May 2024"]
+    assert chart.left_out == ["Jan 2024 (not complete: data from 20 Jan 2024)"]

@@ -66,8 +66,9 @@ def kpi_card(
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> KpiChart:
-    """One KPI's chart. A trailing period that the data do not cover to its last day (this month
-    so far) is left out and named: a part-month of admissions would read as a fall."""
+    """One KPI's chart. A period the data do not cover from its first to its last day (this month
+    so far, or the month in which the history begins) is left out and named: a part-month of
+    admissions would read as a fall, and be flagged as special cause."""
     pres = presentation(kpi)
     start, end = date_range(grain, start, end)
     rows = selectors.series(
@@ -75,14 +76,21 @@ def kpi_card(
     )
     target = selectors.target_for(user, kpi=kpi, facility=level.facility, unit=level.unit)
     data_end = selectors.latest_period(user, facility=level.facility, unit=level.unit, grain="day")
+    data_start = selectors.earliest_period(user, facility=level.facility, unit=level.unit, grain="day")
     incomplete = []
     if data_end is not None and grain != "day":
         incomplete = [r for r in rows if period_last_day(r.period, grain) > data_end]
         rows = [r for r in rows if period_last_day(r.period, grain) <= data_end]
+    leading = []
+    if data_start is not None and grain != "day":
+        # Only the period the history begins in is part-covered; one wholly before it has no day data
+        # behind it (values loaded at month grain only) and is shown as it is.
+        leading = [r for r in rows if r.period < data_start <= period_last_day(r.period, grain)]
+        rows = [r for r in rows if r not in leading]
     chart = kpi_chart(rows, pres, options, grain=grain, target=target.value if target else None)
     chart.left_out += [
-        f"{period_label(r.period, grain)} (not complete: data to {data_end:%d %b %Y})" for r in incomplete
-    ]
+        f"{period_label(r.period, grain)} (not complete: data from {data_start:%d %b %Y})" for r in leading
+    ] + [f"{period_label(r.period, grain)} (not complete: data to {data_end:%d %b %Y})" for r in incomplete]
     return chart
 
 

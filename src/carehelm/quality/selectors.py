@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Max, Q
+from django.db.models import Max, Min, Q
 from django.http import Http404
 
 from carehelm.accounts.scope import reach
@@ -105,6 +105,10 @@ def kpis_with_data(user, *, facility: Facility, unit: Unit | None, grain: str) -
 
 def latest_period(user, *, facility: Facility, unit: Unit | None, grain: str) -> dt.date | None:
     return _level(kpi_values(user), facility, unit).filter(grain=grain).aggregate(m=Max("period"))["m"]
+
+
+def earliest_period(user, *, facility: Facility, unit: Unit | None, grain: str) -> dt.date | None:
+    return _level(kpi_values(user), facility, unit).filter(grain=grain).aggregate(m=Min("period"))["m"]
 
 
 def target_for(user, *, kpi: str, facility: Facility, unit: Unit | None) -> KpiTarget | None:
