@@ -45,26 +45,7 @@ def ward(world):
     from tests import factories as f
 
     icu = world.icu
-    day = services.save_shift_type(
-        actor=None,
-        unit=icu,
-        code="D",
-        name="Day",
-        start=dt.time(7),
-        end=dt.time(19),
-        paid_minutes=690,
-        colour="#fde7a8",
-    )
-    night = services.save_shift_type(
-        actor=None,
-        unit=icu,
-        code="N",
-        name="Night",
-        start=dt.time(19),
-        end=dt.time(7),
-        paid_minutes=690,
-        colour="#b9c8f0",
-    )
+    day, night = services.save_twelve_hour_day_and_night(unit=icu)
     early = services.save_shift_type(
         actor=None,
         unit=icu,

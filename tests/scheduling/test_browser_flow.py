@@ -41,26 +41,7 @@ def test_manager_generates_explains_edits_and_publishes_and_the_nurse_sees_the_s
     from carehelm.workforce.models import Staff, StaffCredential
 
     icu = Unit.objects.get(code="ICU", facility__code="rgh")
-    services.save_shift_type(
-        actor=None,
-        unit=icu,
-        code="D",
-        name="Day",
-        start=dt.time(7),
-        end=dt.time(19),
-        paid_minutes=690,
-        colour="#fde7a8",
-    )
-    services.save_shift_type(
-        actor=None,
-        unit=icu,
-        code="N",
-        name="Night",
-        start=dt.time(19),
-        end=dt.time(7),
-        paid_minutes=690,
-        colour="#b9c8f0",
-    )
+    services.save_twelve_hour_day_and_night(unit=icu)
     # Everyone's credentials current, so the roster is about demand and rules, not expiries.
     StaffCredential.objects.filter(staff__home_unit=icu).update(
         expires_on=dt.date.today() + dt.timedelta(days=400)

@@ -150,26 +150,7 @@ def demo_demand(unit: Unit, day, night, staff: list[Staff], charge, days: list[d
 
 
 def _unit(unit: Unit, *, rng, nursing, charge, start: dt.date) -> None:
-    day = services.save_shift_type(
-        actor=None,
-        unit=unit,
-        code="D",
-        name="Day",
-        start=dt.time(7),
-        end=dt.time(19),
-        paid_minutes=690,
-        colour="#fde7a8",
-    )
-    night = services.save_shift_type(
-        actor=None,
-        unit=unit,
-        code="N",
-        name="Night",
-        start=dt.time(19),
-        end=dt.time(7),
-        paid_minutes=690,
-        colour="#b9c8f0",
-    )
+    day, night = services.save_twelve_hour_day_and_night(unit=unit)
     staff = list(
         Staff.objects.filter(
             home_unit=unit, active=True, job_role__code__in=pb.ROSTERED_ROLES

@@ -137,6 +137,15 @@ def save_shift_type(
     return st
 
 
+def save_twelve_hour_day_and_night(*, actor=None, unit):
+    """The usual inpatient pair: Day 07:00–19:00 and Night 19:00–07:00, 11.5 paid hours each."""
+    day = save_shift_type(actor=actor, unit=unit, code="D", name="Day", start=dt.time(7), end=dt.time(19),
+                          paid_minutes=690, colour="#fde7a8")
+    night = save_shift_type(actor=actor, unit=unit, code="N", name="Night", start=dt.time(19), end=dt.time(7),
+                            paid_minutes=690, colour="#b9c8f0")
+    return day, night
+
+
 @transaction.atomic
 def set_demand(
     *,
