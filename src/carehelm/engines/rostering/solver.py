@@ -145,46 +145,72 @@ class _Search:
 
     # -- 1. constructive start -------------------------------------------------------------
     def construct_first_fit(self) -> Grid | None:
-        """Long horizons: each person's first valid schedule over the whole horizon, found by a
-        day-by-day "work first" search (cover is left to the neighbourhood search)."""
+        """Long horizons: each person's schedule from the fast dynamic programmes of
+        :mod:`.construct`, priced by the cover the people before them leave open; a person for
+        whom they fail gets the first valid schedule of a day-by-day "work first" CP-SAT search."""
+        from .construct import person_schedule
+
         idx = self.idx
         grid: Grid = [[OFF] * idx.H for _ in range(idx.E)]
+        # Fewest options first: they have least room to fit around the others.
         order = sorted(range(idx.E), key=lambda e: (len(idx.allowed[e]), self.rng.random()))
+        need = [[0.0] * idx.S for _ in range(idx.H)]
+        for (d, s), rows in idx.cover.items():
+            need[d][s] = float(max(r.under for r in rows)) * max(r.requirement for r in rows)
+        counts = [[0] * idx.S for _ in range(idx.H)]
+
+        def marginal(d: int, s: int) -> float:
+            rows = idx.cover.get((d, s))
+            if not rows:
+                return -1.0
+            short = max(r.requirement for r in rows) - counts[d][s]
+            return float(max(r.under for r in rows)) if short > 0 else -float(max(1, min(r.over for r in rows)))
+
+        self.stats["construct_fallbacks"] = 0
         empty: Grid = [[OFF] * idx.H for _ in range(idx.E)]
         for i, e in enumerate(order):
-            if self.clock.remaining() < 0.5 * self.clock.limit:
-                break  # the rest start off; the search's shortfall moves build their schedules
-            # Priced as if nobody else worked: priced by the cover the others leave open, this
-            # search was measured to stall for seconds per person; the neighbourhood search
-            # spreads the cover afterwards.
-            found = None
-            for base in (empty,):
-                sub = SubModel(idx, base, Rectangle([e], 0, idx.H))
-                if sub.infeasible:
+            need = [[marginal(d, s) for s in range(idx.S)] for d in range(idx.H)]
+            row = person_schedule(idx, e, need)
+            if row is None:
+                self.stats["construct_fallbacks"] += 1
+                if self.clock.remaining() < 0.5 * self.clock.limit:
+                    continue  # starts off; the search's shortfall moves build the schedule
+                row = self._first_fit_cp(e, empty, max(0.3, 0.3 * self.clock.remaining() / max(1, idx.E - i)))
+                if row is False:
                     return None
-                budget = max(0.3, 0.3 * self.clock.remaining() / max(1, idx.E - i))
-                solver = cp_model.CpSolver()
-                p = solver.parameters
-                p.num_workers = 1
-                p.random_seed = self.seed
-                p.stop_after_first_solution = True
-                p.search_branching = cp_model.FIXED_SEARCH
-                sub.model.AddDecisionStrategy(
-                    [sub.w[k] for k in sorted(sub.w)], cp_model.CHOOSE_FIRST, cp_model.SELECT_MAX_VALUE
-                )
-                if self.clock.deterministic:
-                    p.max_deterministic_time = budget
-                else:
-                    p.max_time_in_seconds = budget
-                status = solver.Solve(sub.model)
-                self.clock.det_used += solver.deterministic_time
-                if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                    found = sub.read(solver, empty)[e]
-                    break
-            if found is not None:
-                grid[e] = found
-            # else: the person starts off; the search's shortfall moves then build their schedule
+                if row is None:
+                    continue
+            grid[e] = row
+            for d, s in enumerate(row):
+                if s != OFF:
+                    counts[d][s] += 1
         return grid
+
+    def _first_fit_cp(self, e: int, base: Grid, budget: float):
+        """First valid schedule of person ``e`` by CP-SAT; None if none in ``budget``, False if
+        the person can have none at all."""
+        idx = self.idx
+        sub = SubModel(idx, base, Rectangle([e], 0, idx.H))
+        if sub.infeasible:
+            return False
+        solver = cp_model.CpSolver()
+        p = solver.parameters
+        p.num_workers = 1
+        p.random_seed = self.seed
+        p.stop_after_first_solution = True
+        p.search_branching = cp_model.FIXED_SEARCH
+        sub.model.AddDecisionStrategy(
+            [sub.w[k] for k in sorted(sub.w)], cp_model.CHOOSE_FIRST, cp_model.SELECT_MAX_VALUE
+        )
+        if self.clock.deterministic:
+            p.max_deterministic_time = budget
+        else:
+            p.max_time_in_seconds = budget
+        status = solver.Solve(sub.model)
+        self.clock.det_used += solver.deterministic_time
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return sub.read(solver, base)[e]
+        return False if status == cp_model.INFEASIBLE else None
 
     def construct(self) -> Grid | None:
         """Roster people one at a time; long horizons chunk by chunk (see :func:`_prefix_problem`)."""
@@ -468,7 +494,9 @@ class _Search:
         if self.lower_bound is not None and self.best <= self.lower_bound:
             return True
         dive_deadline = time.monotonic() + max(0.0, clock.remaining() - dive_until)
-        grid = columns.dive(self.idx, pool, deadline=dive_deadline, workers=self.workers, seed=self.seed)
+        grid = columns.dive_cells(
+            self.idx, pool, deadline=dive_deadline, workers=self.workers, seed=self.seed, rounds_per_step=10
+        )
         if grid is not None:
             self.stats["dive_objective"] = self.idx.score(grid)
             self.offer(grid, "dive")
