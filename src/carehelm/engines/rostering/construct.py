@@ -77,65 +77,85 @@ def keeps_rules(idx: ProblemIndex, e: int, row: list[int]) -> bool:
     return True
 
 
+def _block_states(c) -> tuple[list[tuple[str, int, bool]], list[int], list[int]]:
+    """The block automaton of a contract: states (kind, run length, exempt first block) with the
+    state reached by working and by resting (-1 where a rule forbids it). State 0 is the start."""
+    max_w = c.max_consecutive_work_days
+    # Without a maximum, runs longer than the minimum are all alike: cap the state there.
+    w_cap = max_w or max(1, c.min_consecutive_work_days)
+    min_w, min_o = max(1, c.min_consecutive_work_days), max(1, c.min_consecutive_days_off)
+    states: list[tuple[str, int, bool]] = [("S", 0, True)]
+    ids = {states[0]: 0}
+    work_to: list[int] = []
+    off_to: list[int] = []
+    i = 0
+    while i < len(states):
+        kind, n, exempt = states[i]
+        if kind == "W":
+            nxt_w = ("W", min(n + 1, w_cap), exempt) if max_w is None or n + 1 <= max_w else None
+            nxt_o = ("O", 1, False) if exempt or n >= min_w else None
+        elif kind == "O":
+            nxt_w = ("W", 1, False) if exempt or n >= min_o else None
+            nxt_o = ("O", min(n + 1, min_o), exempt)
+        else:
+            nxt_w, nxt_o = ("W", 1, True), ("O", 1, True)
+        for target, out in ((nxt_w, work_to), (nxt_o, off_to)):
+            if target is None:
+                out.append(-1)
+                continue
+            if target not in ids:
+                ids[target] = len(states)
+                states.append(target)
+            out.append(ids[target])
+        i += 1
+    return states, work_to, off_to
+
+
 def _work_pattern(idx: ProblemIndex, e: int, gain: list[float], reward: float, weekend_price: float):
     """Best work/off pattern for ``gain[d] + reward`` per working day, minus ``weekend_price`` per
     weekend worked; None if the block rules, days off and pins admit no pattern."""
-    H, c = idx.H, idx.contracts[e]
-    max_w = c.max_consecutive_work_days or H
-    # Without a maximum, runs longer than the minimum are all alike: cap the state there.
-    w_cap = c.max_consecutive_work_days or max(1, c.min_consecutive_work_days)
-    min_w, min_o = max(1, c.min_consecutive_work_days), max(1, c.min_consecutive_days_off)
+    H = idx.H
+    states, work_to, off_to = _block_states(idx.contracts[e])
+    is_work = [st[0] == "W" for st in states]
+    n_states = len(states)
     can_work = [bool(idx.day_options(e, d)) for d in range(H)]
     must_work = [idx.pinned[e][d] not in (None, OFF) for d in range(H)]
-    saturday = {days[0] for days in idx.weekend_days.values() if len(days) == 2}
+    saturday = {days[0] for days in idx.weekend_days.values()}
     sunday = {days[1] for days in idx.weekend_days.values() if len(days) == 2}
-    single = {days[0] for days in idx.weekend_days.values() if len(days) == 1}
-    # State: (kind, run length capped, exempt first block, worked this Saturday)
     NEG = float("-inf")
-    layer: dict[tuple, float] = {("S", 0, True, False): 0.0}
-    back: list[dict[tuple, tuple]] = []
+    val = [NEG] * n_states
+    val[0] = 0.0
+    back: list[list[int]] = []  # back[d][state] = previous state * 2 + worked today
     for d in range(H):
-        nxt: dict[tuple, float] = {}
-        bk: dict[tuple, tuple] = {}
-        for st, val in layer.items():
-            kind, n, exempt, sat = st
-            # work today
+        nval = [NEG] * n_states
+        bk = [-1] * n_states
+        work_gain = gain[d] + reward
+        for st in range(n_states):
+            v = val[st]
+            if v == NEG:
+                continue
             if can_work[d]:
-                if kind == "W":
-                    ok, state_n, ex = n + 1 <= max_w, n + 1, exempt
-                    if n >= w_cap and c.max_consecutive_work_days is None:
-                        ok = True
-                elif kind == "O":
-                    ok, state_n, ex = exempt or n >= min_o, 1, False
-                else:
-                    ok, state_n, ex = True, 1, True
-                if ok:
-                    v = val + gain[d] + reward
-                    if d in saturday or d in single or (d in sunday and not sat):
-                        v -= weekend_price
-                    key = ("W", min(state_n, w_cap), ex, d in saturday)
-                    if v > nxt.get(key, NEG):
-                        nxt[key], bk[key] = v, (st, True)
-            # off today
+                t = work_to[st]
+                if t >= 0:
+                    w = v + work_gain
+                    # A weekend counts once: on Sunday it is already paid if Saturday was worked.
+                    if d in saturday or (d in sunday and not is_work[st]):
+                        w -= weekend_price
+                    if w > nval[t]:
+                        nval[t], bk[t] = w, st * 2 + 1
             if not must_work[d]:
-                if kind == "W":
-                    ok, state_n, ex = exempt or n >= min_w, 1, False
-                elif kind == "O":
-                    ok, state_n, ex = True, n + 1, exempt
-                else:
-                    ok, state_n, ex = True, 1, True
-                if ok:
-                    key = ("O", min(state_n, min_o), ex, False)
-                    if val > nxt.get(key, NEG):
-                        nxt[key], bk[key] = val, (st, False)
-        if not nxt:
+                t = off_to[st]
+                if t >= 0 and v > nval[t]:
+                    nval[t], bk[t] = v, st * 2
+        if all(v == NEG for v in nval):
             return None
         back.append(bk)
-        layer = nxt
-    st = max(layer, key=layer.get)
+        val = nval
+    st = max(range(n_states), key=val.__getitem__)
     works = [False] * H
     for d in range(H - 1, -1, -1):
-        st, works[d] = back[d][st]
+        code = back[d][st]
+        st, works[d] = code >> 1, bool(code & 1)
     return works
 
 
@@ -144,69 +164,94 @@ def _weekends(idx: ProblemIndex, works: list[bool]) -> int:
 
 
 def _assign_shifts(idx: ProblemIndex, e: int, works: list[bool], need: list[list[float]]):
-    """Shift per working day, greedily by cover need, keeping successions, maxima and minutes."""
+    """Shifts for the working days, block by block: within a block the sequence of most cover
+    need that keeps the succession rules (a Viterbi pass), steered toward the middle of the paid
+    window and kept inside each type's maximum."""
     H, c = idx.H, idx.contracts[e]
     caps = [cap if cap is not None else H for cap in idx.max_per_type[e]]
     used = [0] * idx.S
     row = [OFF] * H
     paid = 0
     lo, hi = c.min_paid_minutes, c.max_paid_minutes if c.max_paid_minutes is not None else 10**12
+    middle = (lo + min(hi, lo + 2 * max(idx.paid))) / 2
     remaining = sum(works)
-    week_of = {d: w for w, days in idx.week_days.items() for d in days}
-    week_paid: dict[int, int] = {}
     week_cap = c.max_paid_minutes_per_week
-    for d in range(H):
+    week_of = {d: w for w, days in idx.week_days.items() for d in days}
+    d = 0
+    while d < H:
         if not works[d]:
+            d += 1
             continue
-        remaining -= 1
-        prev = row[d - 1] if d > 0 else OFF
-        options = [
-            s
-            for s in idx.day_options(e, d)
-            if used[s] < caps[s] and (prev == OFF or s not in idx.forbid_next[e][prev])
-        ]
-        if week_cap is not None:
-            options = [s for s in options if week_paid.get(week_of[d], 0) + idx.paid[s] <= week_cap]
-        rest = 0
-        while d + 1 + rest < H and works[d + 1 + rest]:
-            rest += 1
-        if rest:
-            # Look ahead over the rest of the block: some shift that may follow today's, and may
-            # follow itself, must have room for every remaining day of the block.
-            nxt = idx.forbid_next[e]
-            tomorrow = [t for t in idx.day_options(e, d + 1) if t not in nxt[t]]
-            options = [
-                s
-                for s in options
-                if any(t not in nxt[s] and caps[t] - used[t] - (t == s) >= rest for t in tomorrow)
-            ]
-        if not options:
+        end = d
+        while end + 1 < H and works[end + 1]:
+            end += 1
+        length = end - d + 1
+        remaining -= length
+        # Minutes this block should bring, and the most and fewest it may bring so the rest of
+        # the working days can still land the total inside the window.
+        top = _extreme_minutes(idx, e, used, caps, remaining, longest=True)
+        bottom = _extreme_minutes(idx, e, used, caps, remaining, longest=False)
+        desired = (middle - paid) / (remaining + length) if remaining + length else 0
+        most_here, fewest_here = hi - paid - bottom, lo - paid - top
+        per_day_max = most_here / length
+        per_day_min = fewest_here / length
+        seq = None
+        for window in ((per_day_min, per_day_max), None):
+            seq = _best_block(idx, e, d, end, need, used, caps, desired, window)
+            if seq is not None:
+                break
+        if seq is None:
             FAILURES["no shift"] = FAILURES.get("no shift", 0) + 1
             return None
-        # Keep the minutes window reachable by what the remaining working days can still add
-        # (longest or shortest shifts first, within what is left of each type's maximum).
-        feasible = []
-        for s in options:
-            used[s] += 1
-            after = paid + idx.paid[s]
-            top = _extreme_minutes(idx, e, used, caps, remaining, longest=True)
-            bottom = _extreme_minutes(idx, e, used, caps, remaining, longest=False)
-            used[s] -= 1
-            if after + top >= lo and after + bottom <= hi:
-                feasible.append(s)
-        options = feasible or options
-        # Steer toward the middle of the window (the windows are narrow: a shift or two); cover
-        # need decides between shifts that fit it equally.
-        desired = ((lo + min(hi, lo + 2 * max(idx.paid))) / 2 - paid) / (remaining + 1)
-        s = max(
-            options,
-            key=lambda s: (-round(abs(idx.paid[s] - desired) / 120), need[d][s], -used[s] / max(1, caps[s])),
-        )
-        row[d] = s
-        used[s] += 1
-        paid += idx.paid[s]
-        week_paid[week_of[d]] = week_paid.get(week_of[d], 0) + idx.paid[s]
+        row[d : end + 1] = seq
+        for day in range(d, end + 1):
+            used[row[day]] += 1
+            paid += idx.paid[row[day]]
+        d = end + 1
+    if week_cap is not None:
+        for days in idx.week_days.values():
+            if sum(idx.paid[row[x]] for x in days if row[x] != OFF) > week_cap:
+                return None
+    del week_of
     return row
+
+
+def _best_block(idx, e, d, end, need, used, caps, desired, window):
+    """Viterbi over one block of working days [d, end]: the shift sequence of most cover need
+    that keeps the succession rules; ``window`` bounds the paid minutes per day (None: free)."""
+    nxt = idx.forbid_next[e]
+    week_cap = idx.contracts[e].max_paid_minutes_per_week
+    score: dict[int, float] = {}
+    back: list[dict[int, int]] = []
+    for day in range(d, end + 1):
+        options = [s for s in idx.day_options(e, day) if used[s] + (day - d) < caps[s]]
+        if window is not None:
+            options = [s for s in options if window[0] - 1e-9 <= idx.paid[s] <= window[1] + 1e-9]
+        if week_cap is not None:
+            options = [s for s in options if idx.paid[s] <= week_cap]
+        new: dict[int, float] = {}
+        bk: dict[int, int] = {}
+        for s in options:
+            value = need[day][s] - 0.5 * abs(idx.paid[s] - desired) / 60 - 0.01 * used[s] / max(1, caps[s])
+            if day == d:
+                new[s], bk[s] = value, -1
+                continue
+            best_prev, best_val = None, None
+            for p, v in score.items():
+                if s not in nxt[p] and (best_val is None or v > best_val):
+                    best_prev, best_val = p, v
+            if best_prev is not None:
+                new[s], bk[s] = best_val + value, best_prev
+        if not new:
+            return None
+        back.append(bk)
+        score = new
+    seq = [OFF] * (end - d + 1)
+    s = max(score, key=score.get)
+    for i in range(end - d, -1, -1):
+        seq[i] = s
+        s = back[i][s]
+    return seq
 
 
 def _fit_minutes(idx: ProblemIndex, e: int, row: list[int]) -> None:
@@ -256,11 +301,22 @@ def _extreme_minutes(idx, e, used, caps, days: int, *, longest: bool) -> int:
     return total
 
 
-def person_schedule(idx: ProblemIndex, e: int, need: list[list[float]]) -> list[int] | None:
+def _demand(idx: ProblemIndex) -> list[int]:
+    """Total cover requirement per shift type over the horizon (cached on the index)."""
+    cached = getattr(idx, "_demand_per_shift", None)
+    if cached is None:
+        cached = [0] * idx.S
+        for (_d, s), rows in idx.cover.items():
+            cached[s] += max(r.requirement for r in rows)
+        idx._demand_per_shift = cached
+    return cached
+
+
+def person_schedule(idx: ProblemIndex, e: int, need: list[list[float]], seed: int = 0) -> list[int] | None:
     """A schedule for person ``e`` keeping all their hard rules, or None if this heuristic fails.
 
     ``need[d][s]`` is the value of one more person on shift ``s`` of day ``d`` (positive where
-    cover is short, negative where it is met).
+    cover is short, negative where it is met). ``seed`` varies the tie-breaking, for a retry.
     """
     H, c = idx.H, idx.contracts[e]
     allowed = idx.allowed[e]
@@ -273,17 +329,20 @@ def person_schedule(idx: ProblemIndex, e: int, need: list[list[float]]) -> list[
     # Working days that can land inside the paid window with some mix of the person's shifts.
     fewest = -(-c.min_paid_minutes // longest)
     most = hi_minutes // shortest
-    # The number of working days to aim at, in the shift length the person can work most of.
-    room: dict[int, int] = {}
-    for s in allowed:
-        cap = idx.max_per_type[e][s]
-        room[idx.paid[s]] = room.get(idx.paid[s], 0) + (H if cap is None else min(cap, H))
-    typical = max(room, key=room.get)
+    # The number of working days to aim at, in the mean length of the shifts this person can
+    # work, weighted by how many of each the cover asks for (so long shifts get staffed too).
+    demand = _demand(idx)
+    weight = sum(demand[s] for s in allowed)
+    typical = (
+        sum(demand[s] * idx.paid[s] for s in allowed) / weight
+        if weight
+        else sum(idx.paid[s] for s in allowed) / len(allowed)
+    )
     middle = (c.min_paid_minutes + min(hi_minutes, c.min_paid_minutes + 2 * longest)) / 2
     scale = max(1e-9, max((max(v) for v in need), default=1.0))
     # A small fixed jitter breaks the ties between equally needed days, so the number of working
     # days moves smoothly with the reward instead of jumping from none to all.
-    rng = random.Random(e)
+    rng = random.Random(e * 7919 + seed)
     gain = [max(need[d][s] for s in allowed) / scale + 0.25 * rng.random() for d in range(H)]
     target = min(most, max(fewest, middle / typical))
     for _attempt in range(4):
@@ -313,11 +372,11 @@ def _pattern_near(idx: ProblemIndex, e: int, gain: list[float], target: float, f
     """Work/off pattern with about ``target`` working days (within [fewest, most]) and the
     weekend maximum kept; None if not found."""
     c = idx.contracts[e]
-    weekend_price = 0.0
-    for _ in range(8):
-        lo_r, hi_r = -4.0, 4.0
-        best = None
-        for _ in range(18):
+
+    def at_price(weekend_price: float):
+        lo_r, hi_r = -1.5, 1.0  # the gains lie in [-0.01, 1.25]
+        best = w = None
+        for _ in range(12):
             mid = (lo_r + hi_r) / 2
             w = _work_pattern(idx, e, gain, mid, weekend_price)
             if w is None:
@@ -325,7 +384,7 @@ def _pattern_near(idx: ProblemIndex, e: int, gain: list[float], target: float, f
             n = sum(w)
             if fewest <= n <= most and (best is None or abs(n - target) < abs(sum(best) - target)):
                 best = w
-                if abs(n - target) < 0.5:
+                if abs(n - target) < 1:
                     break
             if n < target:
                 lo_r = mid
@@ -334,14 +393,26 @@ def _pattern_near(idx: ProblemIndex, e: int, gain: list[float], target: float, f
         if best is None and w is not None:
             # The count jumped over the window: trim or extend block ends to land in it.
             best = _adjust_blocks(idx, e, list(w), gain, fewest, most)
-        if best is None:
-            FAILURES["days"] = FAILURES.get("days", 0) + 1
-            return None
-        if c.max_weekends is None or _weekends(idx, best) <= c.max_weekends:
-            return best
-        weekend_price = 2 * weekend_price + 0.25
-    FAILURES["weekends"] = FAILURES.get("weekends", 0) + 1
-    return None
+        return best
+
+    pattern = at_price(0.0)
+    if pattern is not None and (c.max_weekends is None or _weekends(idx, pattern) <= c.max_weekends):
+        return pattern
+    # Too many weekends: bisect the price of a weekend. Too high a price also bans the weekends
+    # the working-day count needs, so the smallest price that keeps the maximum is wanted.
+    lo_p, hi_p, found = 0.0, 4.0, None
+    for _ in range(7):
+        price = (lo_p + hi_p) / 2
+        pattern = at_price(price)
+        if pattern is None:
+            hi_p = price
+        elif _weekends(idx, pattern) <= c.max_weekends:
+            found, hi_p = pattern, price
+        else:
+            lo_p = price
+    if found is None:
+        FAILURES["weekends"] = FAILURES.get("weekends", 0) + 1
+    return found
 
 
 def _adjust_blocks(idx: ProblemIndex, e: int, works: list[bool], gain: list[float], fewest: int, most: int):
@@ -378,6 +449,7 @@ def _adjust_blocks(idx: ProblemIndex, e: int, works: list[bool], gain: list[floa
         finally:
             works[d] = not works[d]
 
+    weekend_of = {d: days for days in idx.weekend_days.values() for d in days}
     n = sum(works)
     while n > most or n < fewest:
         want = n < fewest
@@ -389,6 +461,9 @@ def _adjust_blocks(idx: ProblemIndex, e: int, works: list[bool], gain: list[floa
             and (not want or idx.day_options(e, d))
             and (want or idx.pinned[e][d] in (None, OFF))
         ]
+        if want and c.max_weekends is not None and _weekends(idx, works) >= c.max_weekends:
+            # Adding a day may not open another weekend.
+            candidates = [d for d in candidates if weekend_of.get(d) is None or any(works[x] for x in weekend_of[d])]
         candidates.sort(key=lambda d: gain[d], reverse=want)
         for d in candidates:
             if ok(d):
