@@ -41,11 +41,13 @@ Functions:
   call = new fixed day off, new pins, new cover): minimises objective + ``change_cost`` per
   changed staff-day; ``stats["changes"]`` counts them.
 
-How it solves (details in :mod:`.solver`, :mod:`.formulation`, :mod:`.columns`): a constructive
-start (one person at a time; first-fit schedules for horizons over 8 weeks), CP-SAT on the full
-model for small instances, column generation (schedule-per-person relaxation: a tight lower
-bound, and a price-and-dive roster) for horizons up to 8 weeks, then large-neighbourhood search
-re-optimising staff x day rectangles with CP-SAT in two threads.
+How it solves (details in :mod:`.solver`, :mod:`.construct`, :mod:`.formulation`,
+:mod:`.columns`): a constructive start, one person at a time, priced by the cover the others
+leave open (CP-SAT up to four weeks; beyond, dynamic programmes over block states and shift
+sequences that build a year for 150 people in seconds), CP-SAT on the full model for small
+instances, column generation (schedule-per-person relaxation: a tight lower bound, and a
+price-and-dive roster) for horizons up to 8 weeks, then
+large-neighbourhood search re-optimising staff x day rectangles with CP-SAT in two threads.
 
 CLI: ``carehelm roster solve|check|bench`` (:mod:`.cli`).
 """

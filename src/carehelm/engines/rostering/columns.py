@@ -64,20 +64,6 @@ class ColumnPool:
         self.columns.append(key)
         return True
 
-    def agrees(self, e: int, schedule: tuple[int, ...], cells: dict[tuple[int, int], int]) -> bool:
-        by_day = self.fixed_days(cells).get(e)
-        return not by_day or all(schedule[d] == s for d, s in by_day.items())
-
-    def fixed_days(self, cells: dict[tuple[int, int], int]) -> dict[int, dict[int, int]]:
-        # Cached per dict identity and size: the dive only ever adds cells to one dict.
-        key = (id(cells), len(cells))
-        if getattr(self, "_fixed_key", None) != key:
-            out: dict[int, dict[int, int]] = {}
-            for (e, d), s in cells.items():
-                out.setdefault(e, {})[d] = s
-            self._fixed_key, self._fixed_days = key, out
-        return self._fixed_days
-
     def cover_entries(self, e: int, schedule: tuple[int, ...]) -> list[int]:
         out = []
         for d, s in enumerate(schedule):
@@ -87,13 +73,10 @@ class ColumnPool:
                         out.append(r)
         return out
 
-    def solve_master(
-        self, fixed: dict | None = None, cells: dict[tuple[int, int], int] | None = None
-    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    def solve_master(self, fixed: dict | None = None) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
         """LP optimum: (value, convexity duals per person, cover duals per row, column values).
 
-        ``fixed`` maps a person to the only schedule the LP may use for them; ``cells`` maps
-        (person, day) to the only shift (or OFF) the LP may give them that day (diving).
+        ``fixed`` maps a person to the only schedule the LP may use for them (diving).
         """
         E, R, n = self.idx.E, len(self.rows), len(self.columns)
         data, rows, cols = [], [], []
@@ -101,8 +84,6 @@ class ColumnPool:
         upper = np.full(n + 2 * R, np.inf)
         for j, (e, sched) in enumerate(self.columns):
             if fixed and e in fixed and fixed[e] != sched:
-                upper[j] = 0.0
-            if cells and not self.agrees(e, sched, cells):
                 upper[j] = 0.0
             cost[j] = self.cost(e, sched)
             rows.append(e)
@@ -140,19 +121,8 @@ class Pricer:
         self.sub = SubModel(idx, empty, Rectangle([e], 0, idx.H), cover_weights=False)
         self.cells = list(self.sub.x.items())
 
-    def price(
-        self,
-        cover_duals: np.ndarray,
-        mu: float,
-        time_limit: float,
-        seed: int,
-        forced: dict[int, int] | None = None,
-    ):
-        """(columns with negative reduced cost, lower bound on the reduced cost, deterministic time).
-
-        ``forced`` maps days to the shift (or OFF) this person must have (diving); it is passed
-        to CP-SAT as assumptions, so the model is reused unchanged.
-        """
+    def price(self, cover_duals: np.ndarray, mu: float, time_limit: float, seed: int):
+        """(columns with negative reduced cost, lower bound on the reduced cost, deterministic time)."""
         idx, e, pool = self.idx, self.e, self.pool
         on, off = idx.on_requests[e], idx.off_requests[e]
         coeffs = []
@@ -163,16 +133,6 @@ class Pricer:
                     c -= cover_duals[r]
             coeffs.append(int(round(c * SCALE)))
         model = self.sub.model
-        model.ClearAssumptions()
-        if forced:
-            literals = []
-            for d, s in forced.items():
-                if s == OFF:
-                    if (e, d) in self.sub.w:
-                        literals.append(self.sub.w[e, d].Not())
-                elif (e, d, s) in self.sub.x:
-                    literals.append(self.sub.x[e, d, s])
-            model.AddAssumptions(literals)
         model.ClearObjective()
         model.Minimize(cp_model.LinearExpr.WeightedSum([v for _, v in self.cells], coeffs))
         constant = pool.on_total[e] - mu
@@ -374,96 +334,58 @@ def restricted_master_milp(
     return grid
 
 
-def _lp_assignments(pool: ColumnPool, x: np.ndarray) -> dict[tuple[int, int, int], float]:
-    """LP weight of each (person, day, shift-or-OFF) cell: the sum over the columns using it."""
-    agg: dict[tuple[int, int, int], float] = {}
-    for j, (e, sched) in enumerate(pool.columns):
-        v = x[j]
-        if v > 1e-9:
-            for d, s in enumerate(sched):
-                agg[e, d, s] = agg.get((e, d, s), 0.0) + v
-    return agg
-
-
-def dive_cells(
+def dive(
     idx: ProblemIndex,
     pool: ColumnPool,
     *,
     deadline: float,
     workers: int,
     seed: int,
-    rounds_per_step: int = 10,
+    rounds_per_step: int = 1,
 ) -> Grid | None:
-    """Branch-and-price dive on single assignments (person, day, shift-or-OFF).
-
-    Each step fixes every cell the LP already decides (weight 1) and the fractional working
-    cell of largest weight (fixing a day off was measured to mislead the dive: on Instance7
-    it ended 30% above the optimum, against 0.6% when working cells go first), then re-prices (fixed cells as CP-SAT assumptions) so the other people's
-    schedules adapt to the fixing. Fixing one cell at a time, rather than whole schedules,
-    keeps the LP close to its root value; the dive ends when the LP picks one schedule per
-    person. Every fixed cell comes from a positive LP column, so the LP stays feasible. At the
-    deadline each person takes their heaviest schedule that agrees with the fixed cells.
-    """
-    cells: dict[tuple[int, int], int] = {}
-    pricers = [Pricer(idx, pool, e) for e in range(idx.E)]
-    x = None
+    """Price-and-dive: repeatedly fix the people whose LP schedule is (nearly) integral, or the
+    most-chosen schedule, and re-run a few pricing rounds for the others. At the deadline the
+    people still free take their most-used schedule, so a roster always comes back."""
+    fixed: dict[int, tuple[int, ...]] = {}
+    pricers = {e: Pricer(idx, pool, e) for e in range(idx.E)}
     executor = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
     step = 0
     try:
-        while time.monotonic() < deadline:
-            step += 1
-            by_person = pool.fixed_days(cells)
-            for _ in range(rounds_per_step):
-                _v, mu, pi, _x = pool.solve_master(cells=cells)
-                free = [e for e in range(idx.E) if len(by_person.get(e, ())) < idx.H]
+        while len(fixed) < idx.E:
+            out_of_time = time.monotonic() >= deadline
+            for _ in range(0 if out_of_time else rounds_per_step):
+                lp_value, mu, pi, x = pool.solve_master(fixed)
+                free = [e for e in range(idx.E) if e not in fixed]
                 per = max(0.02, min(0.5, (deadline - time.monotonic()) / 8))
-                jobs = [
-                    (pricers[e], float(mu[e]), per, seed + step * 104729 + e, by_person.get(e)) for e in free
-                ]
+                jobs = [(pricers[e], float(mu[e]), per, seed + step * 104729 + e) for e in free]
                 if executor is not None:
-                    results = list(executor.map(lambda j, pi=pi: j[0].price(pi, j[1], j[2], j[3], j[4]), jobs))
+                    results = list(executor.map(lambda j, pi=pi: j[0].price(pi, j[1], j[2], j[3]), jobs))
                 else:
-                    results = [p.price(pi, m, t, s, f) for p, m, t, s, f in jobs]
+                    results = [p.price(pi, m, t, s) for p, m, t, s in jobs]
                 added = 0
                 for (p, *_rest), (found, _bound, _dt) in zip(jobs, results, strict=True):
                     for sched in found:
                         added += pool.add(p.e, sched)
                 if added == 0 or time.monotonic() >= deadline:
                     break
-            _v, mu, pi, x = pool.solve_master(cells=cells)
-            # One schedule per person at weight 1: the LP solution is a roster.
-            chosen: dict[int, tuple[int, ...]] = {}
+            lp_value, mu, pi, x = pool.solve_master(fixed)
+            step += 1
+            best_by_person: dict[int, tuple[float, tuple[int, ...]]] = {}
             for j, (e, sched) in enumerate(pool.columns):
-                if x[j] > 1 - 1e-6:
-                    chosen[e] = sched
-            if len(chosen) == idx.E:
-                return [list(chosen[e]) for e in range(idx.E)]
-            agg = _lp_assignments(pool, x)
-            best_cell, best_value = None, -1.0
-            for (e, d, s), v in agg.items():
-                if (e, d) in cells:
+                if e in fixed or j >= len(x):
                     continue
-                if v > 1 - 1e-6:
-                    cells[e, d] = s
-                elif v > best_value and s != OFF:
-                    best_cell, best_value = (e, d, s), v
-            if best_cell is None:  # only days off are fractional
-                for (e, d, s), v in agg.items():
-                    if (e, d) not in cells and v > best_value and v < 1 - 1e-6:
-                        best_cell, best_value = (e, d, s), v
-            if best_cell is not None:
-                e, d, s = best_cell
-                cells[e, d] = s
+                if e not in best_by_person or x[j] > best_by_person[e][0]:
+                    best_by_person[e] = (float(x[j]), sched)
+            ranked = sorted(best_by_person.items(), key=lambda kv: -kv[1][0])
+            near = [(e, sched) for e, (val, sched) in ranked if val > 0.99]
+            if out_of_time:  # round the rest: each person's most-used schedule
+                near = [(e, sched) for e, (_v, sched) in ranked]
+            elif not near:
+                take = max(1, len(ranked) // 3)
+                near = [(e, sched) for e, (_v, sched) in ranked[:take]]
+            for e, sched in near:
+                fixed[e] = sched
     finally:
         if executor is not None:
             executor.shutdown()
-    if x is None:
-        return None
-    # Out of time: each person takes their heaviest schedule that agrees with the fixed cells.
-    heaviest: dict[int, tuple[float, tuple[int, ...]]] = {}
-    for j, (e, sched) in enumerate(pool.columns):
-        if j < len(x) and pool.agrees(e, sched, cells) and (e not in heaviest or x[j] > heaviest[e][0]):
-            heaviest[e] = (float(x[j]), sched)
-    if len(heaviest) < idx.E:
-        return None
-    return [list(heaviest[e][1]) for e in range(idx.E)]
+    return [list(fixed[e]) for e in range(idx.E)]

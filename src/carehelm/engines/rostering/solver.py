@@ -9,7 +9,7 @@
    are per person, so this gives a roster with no hard violation when one exists.
 2. Small problems: CP-SAT on the full model hinted with the start (often proves optimality).
 3. Horizons up to eight weeks: column generation (:mod:`.columns`) gives the lower bound
-   (``lower_bound``) and a branch-and-price dive on single assignments gives a roster.
+   (``lower_bound``) and a price-and-dive gives a roster.
 4. Large-neighbourhood search: fix most of the roster, re-optimise a rectangle (some staff x a
    window of days, chosen at random, around a badly covered shift, or all staff over a few days)
    with CP-SAT hinted with the current roster; the rectangle size adapts to what CP-SAT solves to
@@ -311,8 +311,7 @@ class _Search:
             return Rectangle(sorted(staff), lo, lo + width)
         if arm == "staff":  # a few people over a long stretch: moves blocks and weekends around
             width = H if H <= 56 else min(H, 56)
-            # Down to one person: re-rostering one nurse around everyone else is exact and quick.
-            k = max(1, min(len(free), int(size)))
+            k = max(2, min(len(free), int(size)))
         else:  # "week": several people over one to two weeks
             width = min(H, rng.choice((7, 10, 14)))
             k = max(2, min(len(free), int(size)))
@@ -372,7 +371,7 @@ class _Search:
         H = idx.H
         arms = {
             "week": {"size": 6.0, "lo": 2.0, "hi": float(idx.E)},
-            "staff": {"size": 2.0, "lo": 1.0, "hi": float(idx.E)},
+            "staff": {"size": 2.0, "lo": 2.0, "hi": float(idx.E)},
             "days": {"size": 4.0, "lo": 2.0, "hi": float(min(H, 28))},
         }
         weights = {"week": 0.45, "staff": 0.35, "days": 0.2}
@@ -502,9 +501,7 @@ class _Search:
         if self.lower_bound is not None and self.best <= self.lower_bound:
             return True
         dive_deadline = time.monotonic() + max(0.0, clock.remaining() - dive_until)
-        grid = columns.dive_cells(
-            self.idx, pool, deadline=dive_deadline, workers=self.workers, seed=self.seed, rounds_per_step=10
-        )
+        grid = columns.dive(self.idx, pool, deadline=dive_deadline, workers=self.workers, seed=self.seed)
         if grid is not None:
             self.stats["dive_objective"] = self.idx.score(grid)
             self.offer(grid, "dive")
