@@ -156,9 +156,8 @@ def write_results(
         f"- Date: {started.strftime('%Y-%m-%d %H:%M UTC')} (table rewritten after each instance; "
         f"last update {datetime.now(UTC).strftime('%H:%M UTC')})",
         f"- Machine: {machine_description()}",
-        f"- Load average (1/5/15 min) at start: {load_start}; now: {load_average()}. The machine was shared "
-        "with other engineers' tests and benchmarks during the run, so CPU time per instance was "
-        "well below the nominal 2 cores.",
+        f"- Load average (1/5/15 min) at start: {load_start}; now: {load_average()}. A run with 2 "
+        "workers keeps it near 2 by itself; a start well above 1 means other work shared the cores.",
         f"- Settings: time limit {time_limit:g} s per instance, {workers} workers, seed {seed}",
         f"- Command: `{command}`",
         "- Best-known: the smallest upper bound listed in bench/data/curtois/best_known.csv. "
