@@ -50,6 +50,9 @@ CP_CONSTRUCT_MAX_DAYS = 56
 # 14-23 s) and led to worse rosters: 5429-6771 in three 60 s runs against 4941-5714 from the
 # dynamic-programme start, built in 0.6 s.
 CP_CONSTRUCT_MAX_STAFF = 60
+RECONSTRUCT_PASSES = 3
+RECONSTRUCT_SHARE = 0.6  # of the time limit, at most, for the start and its improvement passes
+RECONSTRUCT_MAX_CELLS = 20_000  # staff x days; the size limit of the passes with one worker
 CONSTRUCT_GROUP_VARS = 1  # one person per constructive solve
 # Full models up to this many shift variables are built and solved whole (for the lower bound).
 FULL_MODEL_MAX_VARS = 40_000
@@ -197,6 +200,33 @@ class _Search:
                 if s != OFF:
                     counts[d][s] += 1
                     need[d][s] = marginal(d, s)
+        # Improvement passes while the start is cheap next to the budget: re-build each person
+        # against everyone else's final schedules (the first pass priced the early people by
+        # an almost empty roster); keep the new schedule if it serves the cover better.
+        first_pass = self.clock.elapsed()
+        for _ in range(RECONSTRUCT_PASSES):
+            if self.clock.deterministic:
+                # Wall time must not decide anything in the replayable mode: go by size.
+                if idx.E * idx.H > RECONSTRUCT_MAX_CELLS:
+                    break
+            elif self.clock.elapsed() + first_pass > RECONSTRUCT_SHARE * self.clock.limit:
+                break
+            for e in order:
+                old = grid[e]
+                if all(s == OFF for s in old):
+                    continue
+                for d, s in enumerate(old):
+                    if s != OFF:
+                        counts[d][s] -= 1
+                        need[d][s] = marginal(d, s)
+                row = person_schedule(idx, e, need, seed=1)
+                gain_old = sum(need[d][s] for d, s in enumerate(old) if s != OFF)
+                if row is not None and sum(need[d][s] for d, s in enumerate(row) if s != OFF) > gain_old:
+                    grid[e] = row
+                for d, s in enumerate(grid[e]):
+                    if s != OFF:
+                        counts[d][s] += 1
+                        need[d][s] = marginal(d, s)
         return grid
 
     def _first_fit_cp(self, e: int, base: Grid, budget: float):
