@@ -23,7 +23,10 @@ PUBLISHED_OPTIMUM = {1: 607, 2: 828, 3: 1001}
 def test_reaches_the_published_optimum_on_small_instances(instance_path, n):
     problem = read_instance(instance_path(n))
     seen = []
-    result = solve(problem, time_limit=20, workers=2, seed=0, on_progress=seen.append)
+    # Two workers search in parallel against the wall clock, so a run's path varies: the solver
+    # stops as soon as it proves the optimum (usually within 10 s), the limit only bounds an
+    # unlucky run (Instance3 once sat at 1010 for 14 s of a 20 s limit).
+    result = solve(problem, time_limit=60, workers=2, seed=0, on_progress=seen.append)
     assert result.objective == PUBLISHED_OPTIMUM[n]
     assert evaluate(problem, result.roster).objective == PUBLISHED_OPTIMUM[n]
     assert evaluate(problem, result.roster).violations == []
