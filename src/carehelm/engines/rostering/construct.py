@@ -8,10 +8,11 @@ already placed leave open:
 1. work or off per day: a DP over the block states (working ``c`` days in a row, or off ``o``
    days in a row) honours the maximum and minimum consecutive working days, the minimum days
    off, fixed days off and pins exactly. The weekend rule is priced (a Lagrange multiplier,
-   raised until the maximum is kept) and the number of working days is steered into the paid
-   minutes window by a reward per working day, found by bisection.
-2. which shift on each working day: a greedy pass in day order that keeps the succession rules,
-   the per-type maxima and the paid minutes window, taking the shift whose cover is most short.
+   bisected to the smallest price that keeps the maximum) and the number of working days is
+   steered into the paid minutes window by a reward per working day, also bisected.
+2. which shift on each working day: per block of working days, a Viterbi pass for the sequence
+   of most cover need that keeps the succession rules and the per-type maxima, steered toward
+   the middle of the paid window; single-shift swaps then land the minutes in the window.
 
 Either step can fail for a person (a narrow window, an awkward succession rule); the caller
 then falls back to CP-SAT for that person. :func:`person_schedule` returns None in that case,
@@ -23,8 +24,6 @@ from __future__ import annotations
 import random
 
 from .index import OFF, ProblemIndex
-
-FAILURES: dict[str, int] = {}  # why person_schedule gave up, by step (for the statistics)
 
 
 def keeps_rules(idx: ProblemIndex, e: int, row: list[int]) -> bool:
@@ -175,8 +174,6 @@ def _assign_shifts(idx: ProblemIndex, e: int, works: list[bool], need: list[list
     lo, hi = c.min_paid_minutes, c.max_paid_minutes if c.max_paid_minutes is not None else 10**12
     middle = (lo + min(hi, lo + 2 * max(idx.paid))) / 2
     remaining = sum(works)
-    week_cap = c.max_paid_minutes_per_week
-    week_of = {d: w for w, days in idx.week_days.items() for d in days}
     d = 0
     while d < H:
         if not works[d]:
@@ -201,18 +198,12 @@ def _assign_shifts(idx: ProblemIndex, e: int, works: list[bool], need: list[list
             if seq is not None:
                 break
         if seq is None:
-            FAILURES["no shift"] = FAILURES.get("no shift", 0) + 1
             return None
         row[d : end + 1] = seq
         for day in range(d, end + 1):
             used[row[day]] += 1
             paid += idx.paid[row[day]]
         d = end + 1
-    if week_cap is not None:
-        for days in idx.week_days.values():
-            if sum(idx.paid[row[x]] for x in days if row[x] != OFF) > week_cap:
-                return None
-    del week_of
     return row
 
 
@@ -351,7 +342,6 @@ def person_schedule(idx: ProblemIndex, e: int, need: list[list[float]], seed: in
             return None
         row = _assign_shifts(idx, e, works, need)
         if row is None:
-            FAILURES["shifts"] = FAILURES.get("shifts", 0) + 1
             return None
         _fit_minutes(idx, e, row)
         if keeps_rules(idx, e, row):
@@ -364,7 +354,6 @@ def person_schedule(idx: ProblemIndex, e: int, need: list[list[float]], seed: in
             target = min(most, sum(works) + max(1, -(-(c.min_paid_minutes - paid) // typical)))
         else:
             break
-    FAILURES["rules"] = FAILURES.get("rules", 0) + 1
     return None
 
 
@@ -410,8 +399,6 @@ def _pattern_near(idx: ProblemIndex, e: int, gain: list[float], target: float, f
             found, hi_p = pattern, price
         else:
             lo_p = price
-    if found is None:
-        FAILURES["weekends"] = FAILURES.get("weekends", 0) + 1
     return found
 
 

@@ -113,9 +113,18 @@ class _Search:
         self.time_to_best = 0.0
         self.stats = {"lns_moves": 0, "lns_improving": 0, "construct_seconds": 0.0, "phases": []}
 
-    def run_cp(self, sub: SubModel, budget: float, workers: int | None = None, callback=None, guided=False):
+    def run_cp(
+        self,
+        sub: SubModel,
+        budget: float,
+        workers: int | None = None,
+        callback=None,
+        guided=False,
+        first_solution=False,
+    ):
         solver = cp_model.CpSolver()
         p = solver.parameters
+        p.stop_after_first_solution = first_solution
         if guided:
             # Day by day, "works" first: on long single-person models the default search can
             # fail to find any roster for seconds, this finds one in a fraction of a second.
@@ -203,13 +212,13 @@ class _Search:
         # Improvement passes while the start is cheap next to the budget: re-build each person
         # against everyone else's final schedules (the first pass priced the early people by
         # an almost empty roster); keep the new schedule if it serves the cover better.
-        first_pass = self.clock.elapsed()
+        pass_seconds = self.clock.elapsed()  # the first pass, which began with the solve
         for _ in range(RECONSTRUCT_PASSES):
             if self.clock.deterministic:
                 # Wall time must not decide anything in the replayable mode: go by size.
                 if idx.E * idx.H > RECONSTRUCT_MAX_CELLS:
                     break
-            elif self.clock.elapsed() + first_pass > RECONSTRUCT_SHARE * self.clock.limit:
+            elif self.clock.elapsed() + pass_seconds > RECONSTRUCT_SHARE * self.clock.limit:
                 break
             for e in order:
                 old = grid[e]
@@ -232,25 +241,10 @@ class _Search:
     def _first_fit_cp(self, e: int, base: Grid, budget: float):
         """First valid schedule of person ``e`` by CP-SAT; None if none in ``budget``, False if
         the person can have none at all."""
-        idx = self.idx
-        sub = SubModel(idx, base, Rectangle([e], 0, idx.H))
+        sub = SubModel(self.idx, base, Rectangle([e], 0, self.idx.H))
         if sub.infeasible:
             return False
-        solver = cp_model.CpSolver()
-        p = solver.parameters
-        p.num_workers = 1
-        p.random_seed = self.seed
-        p.stop_after_first_solution = True
-        p.search_branching = cp_model.FIXED_SEARCH
-        sub.model.AddDecisionStrategy(
-            [sub.w[k] for k in sorted(sub.w)], cp_model.CHOOSE_FIRST, cp_model.SELECT_MAX_VALUE
-        )
-        if self.clock.deterministic:
-            p.max_deterministic_time = budget
-        else:
-            p.max_time_in_seconds = budget
-        status = solver.Solve(sub.model)
-        self.clock.det_used += solver.deterministic_time
+        solver, status = self.run_cp(sub, budget, workers=1, guided=True, first_solution=True)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return sub.read(solver, base)[e]
         return False if status == cp_model.INFEASIBLE else None
