@@ -56,6 +56,11 @@ RECONSTRUCT_MAX_CELLS = 20_000  # staff x days; the size limit of the passes wit
 CONSTRUCT_GROUP_VARS = 1  # one person per constructive solve
 # Full models up to this many shift variables are built and solved whole (for the lower bound).
 FULL_MODEL_MAX_VARS = 40_000
+# CP-SAT linearization level of the single-worker neighbourhood moves. Level 2 (the full LP
+# relaxation of every linear constraint) proves a three-person, four-week move of Instance13
+# optimal in 1.3 s where the default level (1) has not found that optimum after 3 s; in 60 s
+# runs it lowered the result on all ten instances measured (bench/results/rostering-curtois.md).
+MOVE_LINEARIZATION = 2
 
 
 @dataclass(frozen=True)
@@ -450,6 +455,7 @@ class _Search:
                 p = solver.parameters
                 p.num_workers = 1
                 p.random_seed = seed
+                p.linearization_level = MOVE_LINEARIZATION
                 if self.clock.deterministic:
                     p.max_deterministic_time = max(0.01, budget)
                 else:
