@@ -61,6 +61,9 @@ FULL_MODEL_MAX_VARS = 40_000
 # optimal in 1.3 s where the default level (1) has not found that optimum after 3 s; in 60 s
 # runs it lowered the result on all ten instances measured (bench/results/rostering-curtois.md).
 MOVE_LINEARIZATION = 2
+# Moves without a strict improvement before the move budget doubles, and the largest multiple.
+MOVE_STALE_STEP = 40
+MOVE_ESCALATION_MAX = 8
 
 
 @dataclass(frozen=True)
@@ -426,6 +429,7 @@ class _Search:
         busy: set[int] = set()
         soft = self.best >= SHORTFALL_COST
         budget_unit = 0.25  # seconds (deterministic time with one worker) per move
+        stale = [0]  # moves since the last strict improvement
 
         def one_move() -> bool:
             with lock:
@@ -445,7 +449,11 @@ class _Search:
                 busy.update(rect.staff)
                 started = {e: version[e] for e in rect.staff}
                 seed = self.rng.randrange(1 << 30)
-                budget = min(budget_unit, self.clock.remaining() - stop)
+                # A search stuck at one roster gets longer moves: the large rectangles it then
+                # draws are rarely solved to optimality in the base budget.
+                escalate = min(MOVE_ESCALATION_MAX, 2 ** (stale[0] // MOVE_STALE_STEP))
+                budget = min(budget_unit * escalate, self.clock.remaining() - stop)
+                stale[0] += 1
             try:
                 sub = SubModel(idx, base, rect, soft_minimum=SHORTFALL_COST // 1000 if soft else 0)
                 if sub.infeasible:
@@ -478,6 +486,8 @@ class _Search:
                     for e in rect.staff:
                         grid[e] = solved[e]
                     score = self.value(grid)
+                    if score < self.best:
+                        stale[0] = 0
                     if score <= self.best:
                         for e in rect.staff:
                             if grid[e] != self.best_grid[e]:
