@@ -200,7 +200,7 @@ class _Search:
         for i, e in enumerate(order):
             row = None
             for attempt in range(4):  # other tie-breaks first: far cheaper than CP-SAT
-                row = person_schedule(idx, e, need, seed=attempt)
+                row = person_schedule(idx, e, self._with_requests(e, need), seed=attempt)
                 if row is not None:
                     break
             if row is None:
@@ -236,15 +236,33 @@ class _Search:
                     if s != OFF:
                         counts[d][s] -= 1
                         need[d][s] = marginal(d, s)
-                row = person_schedule(idx, e, need, seed=1)
-                gain_old = sum(need[d][s] for d, s in enumerate(old) if s != OFF)
-                if row is not None and sum(need[d][s] for d, s in enumerate(row) if s != OFF) > gain_old:
+                mine = self._with_requests(e, need)
+                row = person_schedule(idx, e, mine, seed=1)
+                gain_old = sum(mine[d][s] for d, s in enumerate(old) if s != OFF)
+                if row is not None and sum(mine[d][s] for d, s in enumerate(row) if s != OFF) > gain_old:
                     grid[e] = row
                 for d, s in enumerate(grid[e]):
                     if s != OFF:
                         counts[d][s] += 1
                         need[d][s] = marginal(d, s)
         return grid
+
+    def _with_requests(self, e: int, need: list[list[float]]) -> list[list[float]]:
+        """``need`` as person ``e`` sees it: their shift-on requests add their weight to working
+        that shift, their shift-off requests take it away (only the requested days are copied)."""
+        on, off = self.idx.on_requests[e], self.idx.off_requests[e]
+        if not on and not off:
+            return need
+        mine = list(need)
+        for (d, s), w in on.items():
+            if mine[d] is need[d]:
+                mine[d] = list(need[d])
+            mine[d][s] += w
+        for (d, s), w in off.items():
+            if mine[d] is need[d]:
+                mine[d] = list(need[d])
+            mine[d][s] -= w
+        return mine
 
     def _first_fit_cp(self, e: int, base: Grid, budget: float):
         """First valid schedule of person ``e`` by CP-SAT; None if none in ``budget``, False if
