@@ -115,6 +115,10 @@ class SubModel:
         # minute (an all-off schedule then satisfies every rule, so a start always exists).
         self.soft_minimum = soft_minimum
         self.shortfalls: list = []
+        # Auxiliary variables and how to compute them from a roster, so that a hint is complete:
+        # CP-SAT then starts from the hinted roster instead of searching for a first solution.
+        self.cover_aux: list[tuple] = []  # (under, over, fixed count, cell variables, requirement)
+        self.weekend_aux: list[tuple] = []  # (weekend variable, its "works" variables)
         H, lo, hi = idx.H, rect.lo, rect.hi
         objective: list = []
         coeffs: list[int] = []
@@ -194,6 +198,7 @@ class SubModel:
                         under = m.NewIntVar(0, max(0, crow.requirement - fixed), "")
                         over = m.NewIntVar(0, max(0, fixed - crow.requirement) + len(vs), "")
                         m.Add(fixed + sum(vs) - crow.requirement == over - under)
+                        self.cover_aux.append((under, over, fixed, vs, crow.requirement))
                         if crow.under:
                             objective.append(under)
                             coeffs.append(crow.under)
@@ -349,6 +354,7 @@ class SubModel:
                 for v in vs:
                     m.AddImplication(v, wk)
                 wk_vars.append(wk)
+                self.weekend_aux.append((wk, vs))
             if wk_vars and len(wk_vars) > c.max_weekends - worked_outside:
                 m.Add(sum(wk_vars) <= c.max_weekends - worked_outside)
             elif worked_outside > c.max_weekends:
@@ -377,10 +383,19 @@ class SubModel:
         m.AddAutomaton(days, state, finals, [(a, lab, b) for (a, lab), b in transitions.items()])
 
     def add_hint(self, grid: Grid) -> None:
+        value: dict[int, int] = {}
         for (e, d, s), v in self.x.items():
-            self.model.AddHint(v, 1 if grid[e][d] == s else 0)
+            value[v.Index()] = 1 if grid[e][d] == s else 0
+            self.model.AddHint(v, value[v.Index()])
         for (e, d), v in self.w.items():
-            self.model.AddHint(v, 1 if grid[e][d] != OFF else 0)
+            value[v.Index()] = 1 if grid[e][d] != OFF else 0
+            self.model.AddHint(v, value[v.Index()])
+        for under, over, fixed, vs, requirement in self.cover_aux:
+            n = fixed + sum(value.get(v.Index(), 0) for v in vs)
+            self.model.AddHint(under, max(0, requirement - n))
+            self.model.AddHint(over, max(0, n - requirement))
+        for wk, vs in self.weekend_aux:
+            self.model.AddHint(wk, max(value.get(v.Index(), 0) for v in vs))
 
     def read(self, solver: cp_model.CpSolver, grid: Grid) -> Grid:
         """A copy of ``grid`` with the rectangle replaced by the solver's values."""
