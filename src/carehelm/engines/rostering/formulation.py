@@ -129,6 +129,7 @@ class SubModel:
             nxt, prv = idx.forbid_next[e], idx.forbid_prev[e]
             before = row[lo - 1] if lo > 0 else OFF
             after = row[hi] if hi < H else OFF
+            cells: list[tuple[cp_model.IntVar, int]] = []  # this person's (variable, shift)
             for d in range(lo, hi):
                 options = idx.day_options(e, d)
                 if d == lo and before != OFF:
@@ -144,13 +145,14 @@ class SubModel:
                     v = m.NewBoolVar("")
                     self.x[e, d, s] = v
                     vars_d.append(v)
+                    cells.append((v, s))
                 if vars_d:
                     wv = m.NewBoolVar("")
                     self.w[e, d] = wv
                     m.Add(sum(vars_d) == wv)
                     if idx.pinned[e][d] is not None and idx.pinned[e][d] != OFF:
                         m.Add(wv == 1)
-            self._staff_rules(e, row)
+            self._staff_rules(e, row, cells)
 
             # requests
             for (d, s), wt in idx.on_requests[e].items():
@@ -242,7 +244,7 @@ class SubModel:
     def _neg(v):
         return v == 0 if isinstance(v, int) else v.Not()
 
-    def _staff_rules(self, e: int, row: list[int]) -> None:
+    def _staff_rules(self, e: int, row: list[int], cells: list[tuple[cp_model.IntVar, int]]) -> None:
         idx, m, rect = self.idx, self.model, self.rect
         H, lo, hi = idx.H, rect.lo, rect.hi
         c = idx.contracts[e]
@@ -273,7 +275,7 @@ class SubModel:
             vs = [x[e, d, s] for d in range(lo, hi) if (e, d, s) in x]
             if vs and len(vs) > limit - outside_counts[s]:
                 m.Add(sum(vs) <= limit - outside_counts[s])
-        paid_terms = [(v, idx.paid[s]) for (ee, d, s), v in x.items() if ee == e]
+        paid_terms = [(v, idx.paid[s]) for v, s in cells]
         if paid_terms:
             expr = cp_model.LinearExpr.WeightedSum([v for v, _ in paid_terms], [p for _, p in paid_terms])
             if c.min_paid_minutes > outside_paid:
