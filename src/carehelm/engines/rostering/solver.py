@@ -4,16 +4,20 @@
 
 1. Start: the hint if it breaks no hard rule, otherwise a constructive start that rosters one
    person at a time, pricing each (day, shift) by what it does to the cover given the people
-   already rostered: with CP-SAT for horizons up to four weeks (and 60 people), with the dynamic
-   programmes of :mod:`.construct` (seconds for a year and 150 people) beyond. All hard rules
-   are per person, so this gives a roster with no hard violation when one exists.
+   already rostered (and by their own shift requests): with CP-SAT for horizons up to four weeks
+   (and 60 people), with the dynamic programmes of :mod:`.construct` (seconds for a year and 150
+   people) beyond, followed by improvement passes that re-build each person against everyone
+   else. All hard rules are per person, so this gives a roster with no hard violation when one
+   exists.
 2. Small problems: CP-SAT on the full model hinted with the start (often proves optimality).
 3. Horizons up to eight weeks: column generation (:mod:`.columns`) gives the lower bound
    (``lower_bound``) and a price-and-dive gives a roster.
 4. Large-neighbourhood search: fix most of the roster, re-optimise a rectangle (some staff x a
    window of days, chosen at random, around a badly covered shift, or all staff over a few days)
-   with CP-SAT hinted with the current roster; the rectangle size adapts to what CP-SAT solves to
-   optimality within its small budget. Long horizons are handled by the windows (decomposition).
+   with single-worker CP-SAT (full LP relaxation, linearization level 2) hinted with the current
+   roster; the rectangle size adapts to what CP-SAT solves to optimality within its small budget,
+   and the budget doubles while no move improves. Long horizons are handled by the windows
+   (decomposition).
 
 With ``workers=1`` every budget is CP-SAT deterministic time, so a fixed seed gives the same
 roster run after run (as long as the wall-clock guard, ``time_limit``, is not what stops it).
