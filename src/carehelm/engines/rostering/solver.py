@@ -17,7 +17,8 @@
    with single-worker CP-SAT (full LP relaxation, linearization level 2) hinted with the current
    roster; the rectangle size adapts to what CP-SAT solves to optimality within its small budget,
    and the budget doubles while no move improves. Long horizons are handled by the windows
-   (decomposition).
+   (decomposition). Up to eight weeks, a search that stalls is polished: column generation from
+   its roster, then HiGHS branch-and-bound over the columns, then the search goes on.
 
 With ``workers=1`` every budget is CP-SAT deterministic time, so a fixed seed gives the same
 roster run after run (as long as the wall-clock guard, ``time_limit``, is not what stops it).
@@ -67,6 +68,12 @@ FULL_MODEL_MAX_VARS = 40_000
 MOVE_LINEARIZATION = 2
 # Moves without a strict improvement before the move budget doubles, and the largest multiple.
 MOVE_STALE_STEP = 40
+# A search with column generation in reach (horizons up to eight weeks) that goes this many moves
+# without improving is polished: columns from its roster, then HiGHS over them (``polish``).
+STALL_MOVES = 2 * MOVE_STALE_STEP
+MAX_POLISHES = 2
+POLISH_SHARE = 0.3  # of the remaining time, for the columns and again for the MILP
+POLISH_MIN_SECONDS = 6.0
 MOVE_ESCALATION_MAX = 8
 
 
@@ -122,6 +129,7 @@ class _Search:
         self.best_grid: Grid | None = None
         self.best = None
         self.lower_bound: int | None = None
+        self.columns_viable = False  # column generation ran: cheap enough to polish with
         self.time_to_best = 0.0
         self.stats = {"lns_moves": 0, "lns_improving": 0, "construct_seconds": 0.0, "phases": []}
 
@@ -430,8 +438,9 @@ class _Search:
         chosen += rng.sample(rest, min(len(rest), k - len(chosen)))
         return chosen
 
-    def lns(self, until: float, repair_reserve: float = 0.0) -> None:
-        """Improve ``best_grid`` until ``until`` seconds remain.
+    def lns(self, until: float, repair_reserve: float = 0.0, stall_moves: int | None = None) -> bool:
+        """Improve ``best_grid`` until ``until`` seconds remain; True if it stopped earlier
+        because ``stall_moves`` moves in a row brought no strict improvement.
 
         With two or more workers, two threads each run single-worker CP-SAT moves on rectangles
         with disjoint staff (CP-SAT releases the GIL while it searches); a result is spliced into
@@ -452,6 +461,7 @@ class _Search:
         soft = self.best >= SHORTFALL_COST
         budget_unit = 0.25  # seconds (deterministic time with one worker) per move
         stale = [0]  # moves since the last strict improvement
+        stalled = [False]
 
         def one_move() -> bool:
             with lock:
@@ -459,6 +469,9 @@ class _Search:
                 if self.clock.remaining() <= stop + 0.02:
                     return False
                 if self.lower_bound is not None and self.best <= self.lower_bound:
+                    return False
+                if stall_moves is not None and stale[0] >= stall_moves:
+                    stalled[0] = True
                     return False
                 arm = self.rng.choices(list(weights), weights=list(weights.values()))[0]
                 params = arms[arm]
@@ -536,6 +549,32 @@ class _Search:
         else:
             loop()
         self.stats["lns_sizes"] = {a: round(v["size"], 1) for a, v in arms.items()}
+        return stalled[0]
+
+    def polish(self) -> None:
+        """Escape a stalled search: column generation from the current roster, then HiGHS
+        branch-and-bound over the columns (one schedule per person). On Instance6, a roster
+        stalled at 2043 for 40 s became 1955 in 13 s this way."""
+        from . import columns
+
+        clock = self.clock
+        t0 = time.monotonic()
+        pool, bound, _lp, st = columns.generate(
+            self.idx,
+            self.best_grid,
+            deadline=t0 + POLISH_SHARE * clock.remaining(),
+            workers=self.workers,
+            seed=self.seed + 1,
+            deterministic=False,
+        )
+        if bound is not None:
+            self.lower_bound = max(self.lower_bound or bound, bound)
+        grid = columns.restricted_master_milp(
+            self.idx, pool, self.best_grid, time_limit=POLISH_SHARE * clock.remaining()
+        )
+        self.stats["polish_rounds"] = self.stats.get("polish_rounds", 0) + 1
+        if grid is not None and not self.shortfall(grid):
+            self.offer(grid, "polish")
 
     # -- column generation: lower bound and a dived roster --------------------------------
     def column_generation(self, cg_until: float, dive_until: float) -> bool:
@@ -562,6 +601,7 @@ class _Search:
         self.stats["cg_round_estimate"] = round(per_round, 3)
         if per_round > budget / 10:
             return False
+        self.columns_viable = True
 
         def on_bound(lb: int) -> None:
             self.lower_bound = max(self.lower_bound or lb, lb)
@@ -713,7 +753,23 @@ def solve(
     if not optimal and not deterministic and idx.H <= 56 and search.clock.remaining() > 0.3 * time_limit:
         optimal = search.column_generation(cg_until=0.55 * time_limit, dive_until=0.3 * time_limit)
     if not optimal:
-        search.lns(until=0.0, repair_reserve=0.15 * time_limit)
+        polishes = 0
+        while True:
+            may_polish = (
+                search.columns_viable
+                and polishes < MAX_POLISHES
+                and search.clock.remaining() > POLISH_MIN_SECONDS
+            )
+            stalled = search.lns(
+                until=0.0, repair_reserve=0.15 * time_limit, stall_moves=STALL_MOVES if may_polish else None
+            )
+            if not stalled:
+                break
+            if search.clock.remaining() > POLISH_MIN_SECONDS:
+                search.polish()
+            polishes += 1
+            if search.lower_bound is not None and search.best <= search.lower_bound:
+                break
     if search.shortfall(search.best_grid):
         search.close_shortfalls()
     if search.shortfall(search.best_grid):
