@@ -74,6 +74,7 @@ STALL_MOVES = 2 * MOVE_STALE_STEP
 MAX_POLISHES = 2
 POLISH_SHARE = 0.3  # of the remaining time, for the columns and again for the MILP
 POLISH_MIN_SECONDS = 6.0
+POLISH_MAX_CG_SHARE = 0.15  # of the time limit: the longest first column generation that allows polishing
 MOVE_ESCALATION_MAX = 8
 
 
@@ -601,7 +602,6 @@ class _Search:
         self.stats["cg_round_estimate"] = round(per_round, 3)
         if per_round > budget / 10:
             return False
-        self.columns_viable = True
 
         def on_bound(lb: int) -> None:
             self.lower_bound = max(self.lower_bound or lb, lb)
@@ -617,6 +617,9 @@ class _Search:
             on_bound=on_bound,
         )
         self.stats.update(st)
+        # Polishing re-runs column generation from the stalled roster: worth it only where the
+        # first run converged quickly (Instance8 needs 23-36 s; polishing it cost search time).
+        self.columns_viable = time.monotonic() - (deadline - budget) <= POLISH_MAX_CG_SHARE * clock.limit
         if self.lower_bound is not None and self.best <= self.lower_bound:
             return True
         dive_deadline = time.monotonic() + max(0.0, clock.remaining() - dive_until)
