@@ -68,6 +68,7 @@ FULL_MODEL_MAX_VARS = 40_000
 MOVE_LINEARIZATION = 2
 # Moves without a strict improvement before the move budget doubles, and the largest multiple.
 MOVE_STALE_STEP = 40
+MOVE_ESCALATION_MAX = 8
 # A search with column generation in reach (horizons up to eight weeks) that goes this many moves
 # without improving is polished: columns from its roster, then HiGHS over them (``polish``).
 STALL_MOVES = 2 * MOVE_STALE_STEP
@@ -75,7 +76,6 @@ MAX_POLISHES = 2
 POLISH_SHARE = 0.3  # of the remaining time, for the columns and again for the MILP
 POLISH_MIN_SECONDS = 6.0
 POLISH_MAX_CG_SHARE = 0.15  # of the time limit: the longest first column generation that allows polishing
-MOVE_ESCALATION_MAX = 8
 
 
 @dataclass(frozen=True)
@@ -212,8 +212,9 @@ class _Search:
         need = [[marginal(d, s) for s in range(idx.S)] for d in range(idx.H)]
         for i, e in enumerate(order):
             row = None
+            mine = self._with_requests(e, need)
             for attempt in range(4):  # other tie-breaks first: far cheaper than CP-SAT
-                row = person_schedule(idx, e, self._with_requests(e, need), seed=attempt)
+                row = person_schedule(idx, e, mine, seed=attempt)
                 if row is not None:
                     break
             if row is None:
@@ -559,11 +560,10 @@ class _Search:
         from . import columns
 
         clock = self.clock
-        t0 = time.monotonic()
-        pool, bound, _lp, st = columns.generate(
+        pool, bound, _lp, _stats = columns.generate(
             self.idx,
             self.best_grid,
-            deadline=t0 + POLISH_SHARE * clock.remaining(),
+            deadline=time.monotonic() + POLISH_SHARE * clock.remaining(),
             workers=self.workers,
             seed=self.seed + 1,
             deterministic=False,
