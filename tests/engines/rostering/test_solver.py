@@ -104,6 +104,20 @@ def test_real_shift_times_and_skills_drive_the_roster():
         assert all(not (a == "N" and b == "E") for a, b in zip(row, row[1:], strict=False))
 
 
+def test_a_roster_whose_cost_is_in_the_millions_is_still_reported_and_improved():
+    # One nurse cannot cover two posts a day: each uncovered post costs 1,000,000, so every
+    # roster costs millions. Such a roster must still be reported live and searched like any
+    # other (large hospitals' and Instance24's objectives pass 100,000).
+    early = ShiftType("E", 480)
+    staff = (StaffMember("A", Contract(max_consecutive_work_days=7)),)
+    cover = tuple(CoverRequirement(d, "E", 2, 1_000_000, 1) for d in range(7))
+    problem = Problem("short-staffed", 7, (early,), staff, cover=cover)
+    result = _solve_and_check(problem, time_limit=5)
+    # 7 days x 2 posts, the nurse covers one post a day: 7 uncovered posts.
+    assert result.objective == 7 * 1_000_000
+    assert result.roster["A"] == ["E"] * 7
+
+
 def test_an_invalid_problem_is_refused_with_every_fault_named():
     bad = Problem(
         "bad",

@@ -110,6 +110,21 @@ def _block_states(c) -> tuple[list[tuple[str, int, bool]], list[int], list[int]]
     return states, work_to, off_to
 
 
+def _calendar(idx: ProblemIndex, e: int):
+    """(can work, must work) per day for person ``e``, and the Saturdays and Sundays; cached on
+    the index, as the pattern search asks for them dozens of times per person."""
+    cache = idx.__dict__.setdefault("_construct_calendar", {})
+    if e not in cache:
+        H = idx.H
+        cache[e] = (
+            [bool(idx.day_options(e, d)) for d in range(H)],
+            [idx.pinned[e][d] not in (None, OFF) for d in range(H)],
+            {days[0] for days in idx.weekend_days.values()},
+            {days[1] for days in idx.weekend_days.values() if len(days) == 2},
+        )
+    return cache[e]
+
+
 def _work_pattern(idx: ProblemIndex, e: int, gain: list[float], reward: float, weekend_price: float):
     """Best work/off pattern for ``gain[d] + reward`` per working day, minus ``weekend_price`` per
     weekend worked; None if the block rules, days off and pins admit no pattern."""
@@ -117,36 +132,40 @@ def _work_pattern(idx: ProblemIndex, e: int, gain: list[float], reward: float, w
     states, work_to, off_to = _block_states(idx.contracts[e])
     is_work = [st[0] == "W" for st in states]
     n_states = len(states)
-    can_work = [bool(idx.day_options(e, d)) for d in range(H)]
-    must_work = [idx.pinned[e][d] not in (None, OFF) for d in range(H)]
-    saturday = {days[0] for days in idx.weekend_days.values()}
-    sunday = {days[1] for days in idx.weekend_days.values() if len(days) == 2}
+    can_work, must_work, saturday, sunday = _calendar(idx, e)
     NEG = float("-inf")
     val = [NEG] * n_states
     val[0] = 0.0
+    # (state, reached by working, reached by resting, is a working state): the transitions the
+    # inner loop needs, without the -1 lookups (this loop is most of a year-long start's time).
+    edges = [(st, work_to[st], off_to[st], is_work[st]) for st in range(n_states)]
     back: list[list[int]] = []  # back[d][state] = previous state * 2 + worked today
     for d in range(H):
         nval = [NEG] * n_states
         bk = [-1] * n_states
-        work_gain = gain[d] + reward
-        for st in range(n_states):
+        work_gain = gain[d] + reward if can_work[d] else None
+        # A weekend counts once: on Sunday it is already paid if Saturday was worked.
+        if d in saturday:
+            from_work = from_rest = (work_gain or 0.0) - weekend_price
+        elif d in sunday:
+            from_work, from_rest = work_gain, (work_gain or 0.0) - weekend_price
+        else:
+            from_work = from_rest = work_gain
+        may_rest = not must_work[d]
+        alive = False
+        for st, tw, to, working in edges:
             v = val[st]
             if v == NEG:
                 continue
-            if can_work[d]:
-                t = work_to[st]
-                if t >= 0:
-                    w = v + work_gain
-                    # A weekend counts once: on Sunday it is already paid if Saturday was worked.
-                    if d in saturday or (d in sunday and not is_work[st]):
-                        w -= weekend_price
-                    if w > nval[t]:
-                        nval[t], bk[t] = w, st * 2 + 1
-            if not must_work[d]:
-                t = off_to[st]
-                if t >= 0 and v > nval[t]:
-                    nval[t], bk[t] = v, st * 2
-        if all(v == NEG for v in nval):
+            if work_gain is not None and tw >= 0:
+                w = v + (from_work if working else from_rest)
+                if w > nval[tw]:
+                    nval[tw], bk[tw] = w, st * 2 + 1
+                    alive = True
+            if may_rest and to >= 0 and v > nval[to]:
+                nval[to], bk[to] = v, st * 2
+                alive = True
+        if not alive:
             return None
         back.append(bk)
         val = nval
@@ -450,7 +469,9 @@ def _adjust_blocks(idx: ProblemIndex, e: int, works: list[bool], gain: list[floa
         ]
         if want and c.max_weekends is not None and _weekends(idx, works) >= c.max_weekends:
             # Adding a day may not open another weekend.
-            candidates = [d for d in candidates if weekend_of.get(d) is None or any(works[x] for x in weekend_of[d])]
+            candidates = [
+                d for d in candidates if weekend_of.get(d) is None or any(works[x] for x in weekend_of[d])
+            ]
         candidates.sort(key=lambda d: gain[d], reverse=want)
         for d in candidates:
             if ok(d):

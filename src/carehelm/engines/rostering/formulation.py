@@ -92,7 +92,9 @@ class SubModel:
     """CP-SAT model of ``rect`` with the rest of ``grid`` fixed.
 
     ``reference`` (a grid) and ``change_cost`` add the minimum-perturbation term: each cell of
-    the rectangle that differs from the reference costs ``change_cost``.
+    the rectangle that differs from the reference costs ``change_cost``. ``counts`` (optional,
+    :meth:`ProblemIndex.cover_counts` of ``grid``) saves scanning every person for the cover
+    outside the rectangle, the slowest part of building a long, many-person model.
     """
 
     def __init__(
@@ -105,6 +107,7 @@ class SubModel:
         change_cost: int = 0,
         cover_weights: bool = True,
         soft_minimum: int = 0,
+        counts: dict[tuple[int, int], list[int]] | None = None,
     ):
         self.idx, self.grid, self.rect = idx, grid, rect
         self.model = m = cp_model.CpModel()
@@ -182,14 +185,20 @@ class SubModel:
                     rows = idx.cover.get((d, s))
                     if not rows:
                         continue
-                    for crow in rows:
+                    for i, crow in enumerate(rows):
                         eligible = crow.eligible
-                        fixed = 0
-                        for e in range(idx.E):
-                            if e in inside or grid[e][d] != s:
-                                continue
-                            if eligible is None or e in eligible:
-                                fixed += 1
+                        if counts is not None:
+                            fixed = counts[d, s][i] - sum(
+                                1
+                                for e in rect.staff
+                                if grid[e][d] == s and (eligible is None or e in eligible)
+                            )
+                        else:
+                            fixed = sum(
+                                1
+                                for e in range(idx.E)
+                                if e not in inside and grid[e][d] == s and (eligible is None or e in eligible)
+                            )
                         vs = [
                             self.x[e, d, s]
                             for e in rect.staff

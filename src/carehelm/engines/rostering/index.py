@@ -113,6 +113,41 @@ class ProblemIndex:
             for eid, row in zip(self.staff_ids, grid, strict=True)
         }
 
+    def cover_counts(self, grid: Grid) -> dict[tuple[int, int], list[int]]:
+        """For each cover cell (day, shift), how many eligible people ``grid`` puts on it, one
+        count per cover row (in the order of ``cover[(day, shift)]``)."""
+        counts = {key: [0] * len(rows) for key, rows in self.cover.items()}
+        cover = self.cover
+        for e in range(self.E):
+            for d, s in enumerate(grid[e]):
+                if s == OFF:
+                    continue
+                rows = cover.get((d, s))
+                if rows:
+                    tally = counts[d, s]
+                    for i, row in enumerate(rows):
+                        if row.eligible is None or e in row.eligible:
+                            tally[i] += 1
+        return counts
+
+    def recount(self, counts, old: Grid, new: Grid, people) -> dict[tuple[int, int], list[int]]:
+        """:meth:`cover_counts` of ``new``, given those of ``old`` and the people whose rows differ
+        (a copy: ``counts`` itself is left as it was)."""
+        out = dict(counts)
+        for e in people:
+            for d, (was, now) in enumerate(zip(old[e], new[e], strict=True)):
+                if was == now:
+                    continue
+                for s, step in ((was, -1), (now, 1)):
+                    rows = self.cover.get((d, s)) if s != OFF else None
+                    if not rows:
+                        continue
+                    tally = out[d, s] = list(out[d, s]) if out[d, s] is counts[d, s] else out[d, s]
+                    for i, row in enumerate(rows):
+                        if row.eligible is None or e in row.eligible:
+                            tally[i] += step
+        return out
+
     def score(self, grid: Grid) -> int:
         """Objective of ``grid``: request penalty plus weighted under- and over-cover."""
         total = 0
