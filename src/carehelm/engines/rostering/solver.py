@@ -87,6 +87,8 @@ BEST_RESPONSE_MIN_GAIN = 0.02  # a pass that gains less than this share ends the
 BEST_RESPONSE_MAX_DAYS = 84  # longer horizons: one window per person and pass
 BEST_RESPONSE_WINDOW = 56
 BEST_RESPONSE_UNTIL = 0.5  # of the time limit: the passes end when no more than this remains
+CG_UNTIL = 0.55  # of the time limit: column generation ends when no more than this remains
+DIVE_UNTIL = 0.3  # and the dive from its columns when no more than this remains
 POLISH_MAX_CG_SHARE = 0.15  # of the time limit: the longest first column generation that allows polishing
 
 
@@ -856,7 +858,7 @@ def solve(
     # of the deterministic (one-worker) mode.
     deterministic = search.clock.deterministic
     if not optimal and not deterministic and idx.H <= 56 and search.clock.remaining() > 0.3 * time_limit:
-        optimal = search.column_generation(cg_until=0.55 * time_limit, dive_until=0.3 * time_limit)
+        optimal = search.column_generation(cg_until=CG_UNTIL * time_limit, dive_until=DIVE_UNTIL * time_limit)
     if not optimal:
         polishes = 0
         while True:
