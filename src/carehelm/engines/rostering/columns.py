@@ -188,7 +188,6 @@ def generate(
     best_bound: int | None = None
     lp_value = math.inf
     rounds = 0
-    converged = False
     det = 0.0
     executor = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
     try:
@@ -215,22 +214,15 @@ def generate(
                     if on_bound:
                         on_bound(lb)
             if added == 0:
-                converged = True
                 break  # converged: no schedule prices out
             if best_bound is not None and math.ceil(lp_value - 1e-6) <= best_bound:
-                converged = True
                 break  # the LP cannot fall below the proven bound: the pool is as good as it gets
             if deterministic and time.monotonic() >= deadline:
                 break
     finally:
         if executor is not None:
             executor.shutdown()
-    stats = {
-        "cg_rounds": rounds,
-        "cg_columns": len(pool.columns),
-        "cg_lp": round(lp_value, 2),
-        "cg_converged": converged,
-    }
+    stats = {"cg_rounds": rounds, "cg_columns": len(pool.columns), "cg_lp": round(lp_value, 2)}
     return pool, best_bound, lp_value, stats
 
 

@@ -125,7 +125,6 @@ class SubModel:
         H, lo, hi = idx.H, rect.lo, rect.hi
         objective: list = []
         coeffs: list[int] = []
-        inside = set(rect.staff)
 
         for e in rect.staff:
             row = grid[e]
@@ -187,18 +186,14 @@ class SubModel:
                         continue
                     for i, crow in enumerate(rows):
                         eligible = crow.eligible
-                        if counts is not None:
-                            fixed = counts[d, s][i] - sum(
-                                1
-                                for e in rect.staff
-                                if grid[e][d] == s and (eligible is None or e in eligible)
+
+                        def on_cell(people, d=d, s=s, eligible=eligible) -> int:
+                            return sum(
+                                1 for e in people if grid[e][d] == s and (eligible is None or e in eligible)
                             )
-                        else:
-                            fixed = sum(
-                                1
-                                for e in range(idx.E)
-                                if e not in inside and grid[e][d] == s and (eligible is None or e in eligible)
-                            )
+
+                        everyone = counts[d, s][i] if counts is not None else on_cell(range(idx.E))
+                        fixed = everyone - on_cell(rect.staff)
                         vs = [
                             self.x[e, d, s]
                             for e in rect.staff

@@ -159,6 +159,8 @@ class ProblemIndex:
             for (d, s), w in self.off_requests[e].items():
                 if row[d] == s:
                     total += w
+        # Not cover_counts(): this runs after every move, and one tally per (day, shift) for the
+        # rows open to everyone is five times faster on Instance24 than per-row eligibility checks.
         counts = [[0] * self.S for _ in range(self.H)]
         for e in range(self.E):
             for d, s in enumerate(grid[e]):

@@ -133,6 +133,26 @@ class _Clock:
         return wall
 
 
+class _CoverTallies:
+    """The cover counts of the roster moves start from: counted afresh only when that roster is
+    not the one they were kept for, carried along when a move's result is spliced in. Callers
+    hold their lock."""
+
+    def __init__(self, idx: ProblemIndex):
+        self.idx = idx
+        self.grid: Grid | None = None
+        self.counts: dict[tuple[int, int], list[int]] = {}
+
+    def of(self, grid: Grid) -> dict[tuple[int, int], list[int]]:
+        if self.grid is not grid:
+            self.grid, self.counts = grid, self.idx.cover_counts(grid)
+        return self.counts
+
+    def spliced(self, old: Grid, new: Grid, people: list[int]) -> None:
+        if self.grid is old:
+            self.grid, self.counts = new, self.idx.recount(self.counts, old, new, people)
+
+
 class _Search:
     def __init__(self, problem, idx, time_limit, workers, seed, on_progress):
         self.problem, self.idx = problem, idx
@@ -392,6 +412,33 @@ class _Search:
         self.best = None
         self.offer(grid, "repair")
 
+    # -- moves, shared by the best responses and the search ----------------------------------
+    def solve_move(self, sub: SubModel, seed: int, budget: float):
+        """One single-worker CP-SAT move (full LP relaxation) within ``budget``; (solver, status).
+        The caller adds ``solver.deterministic_time`` to the clock under its lock."""
+        solver = cp_model.CpSolver()
+        p = solver.parameters
+        p.num_workers = 1
+        p.random_seed = seed
+        p.linearization_level = MOVE_LINEARIZATION
+        if self.clock.deterministic:
+            p.max_deterministic_time = max(0.01, budget)
+        else:
+            p.max_time_in_seconds = max(0.01, budget)
+        return solver, solver.Solve(sub.model)
+
+    def in_threads(self, work: Callable[[], None]) -> None:
+        """Run ``work`` in two threads with two or more workers (CP-SAT releases the GIL while it
+        searches), in this thread otherwise."""
+        if self.workers < 2:
+            work()
+            return
+        threads = [threading.Thread(target=work, daemon=True) for _ in range(min(self.workers, 2))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
     # -- 1b. best responses ----------------------------------------------------------------
     def best_responses(self, until: float) -> None:
         """Passes of exact single-person moves: each person in turn gets their best schedule
@@ -403,7 +450,7 @@ class _Search:
         idx = self.idx
         width = idx.H if idx.H <= BEST_RESPONSE_MAX_DAYS else BEST_RESPONSE_WINDOW
         lock = threading.Lock()
-        counts: list = [None, None]
+        tallies = _CoverTallies(idx)
         for _ in range(BEST_RESPONSE_PASSES):
             if self.best >= SHORTFALL_COST:
                 return  # a start with shortfalls needs the search's shortfall moves first
@@ -421,25 +468,14 @@ class _Search:
                         if e is None or self.clock.remaining() <= until:
                             return
                         base = self.best_grid
-                        if counts[0] is not base:
-                            counts[:] = [base, idx.cover_counts(base)]
-                        base_counts = counts[1]
+                        base_counts = tallies.of(base)
                         budget = min(BEST_RESPONSE_BUDGET, self.clock.remaining() - until)
                     rect = Rectangle([e], lows[e], lows[e] + width)
                     sub = SubModel(idx, base, rect, counts=base_counts)
                     if sub.infeasible:
                         continue
                     sub.add_hint(base)
-                    solver = cp_model.CpSolver()
-                    p = solver.parameters
-                    p.num_workers = 1
-                    p.random_seed = seeds[e]
-                    p.linearization_level = MOVE_LINEARIZATION
-                    if self.clock.deterministic:
-                        p.max_deterministic_time = max(0.01, budget)
-                    else:
-                        p.max_time_in_seconds = max(0.01, budget)
-                    status = solver.Solve(sub.model)
+                    solver, status = self.solve_move(sub, seeds[e], budget)
                     with lock:
                         self.clock.det_used += solver.deterministic_time
                         self.stats["best_responses"] = self.stats.get("best_responses", 0) + 1
@@ -454,18 +490,10 @@ class _Search:
                         grid[e] = row
                         score = self.value(grid)
                         if score <= self.best:
-                            if counts[0] is self.best_grid:
-                                counts[:] = [grid, idx.recount(counts[1], self.best_grid, grid, [e])]
+                            tallies.spliced(self.best_grid, grid, [e])
                             self.offer(grid, "best-response", score)
 
-            if self.workers >= 2:
-                threads = [threading.Thread(target=work, daemon=True) for _ in range(min(self.workers, 2))]
-                for t in threads:
-                    t.start()
-                for t in threads:
-                    t.join()
-            else:
-                work()
+            self.in_threads(work)
             if self.clock.remaining() <= until or before - self.best < BEST_RESPONSE_MIN_GAIN * before:
                 return
 
@@ -556,7 +584,7 @@ class _Search:
         soft = self.best >= SHORTFALL_COST
         budget_unit = 0.25  # seconds (deterministic time with one worker) per move
         stale = [0]  # moves since the last strict improvement
-        counts: list = [None, None]  # the roster whose cover counts are at hand, and the counts
+        tallies = _CoverTallies(idx)
         stalled = [False]
 
         def one_move() -> bool:
@@ -577,9 +605,7 @@ class _Search:
                 if rect is None:
                     return True
                 base = self.best_grid
-                if counts[0] is not base:
-                    counts[:] = [base, idx.cover_counts(base)]
-                base_counts = counts[1]
+                base_counts = tallies.of(base)
                 busy.update(rect.staff)
                 started = {e: version[e] for e in rect.staff}
                 seed = self.rng.randrange(1 << 30)
@@ -595,16 +621,7 @@ class _Search:
                 if sub.infeasible:
                     return True
                 sub.add_hint(base)
-                solver = cp_model.CpSolver()
-                p = solver.parameters
-                p.num_workers = 1
-                p.random_seed = seed
-                p.linearization_level = MOVE_LINEARIZATION
-                if self.clock.deterministic:
-                    p.max_deterministic_time = max(0.01, budget)
-                else:
-                    p.max_time_in_seconds = max(0.01, budget)
-                status = solver.Solve(sub.model)
+                solver, status = self.solve_move(sub, seed, budget)
                 with lock:
                     self.clock.det_used += solver.deterministic_time
                     self.stats["lns_moves"] += 1
@@ -628,8 +645,7 @@ class _Search:
                         changed = [e for e in rect.staff if grid[e] != self.best_grid[e]]
                         for e in changed:
                             version[e] += 1
-                        if counts[0] is self.best_grid:
-                            counts[:] = [grid, idx.recount(counts[1], self.best_grid, grid, changed)]
+                        tallies.spliced(self.best_grid, grid, changed)
                         if self.offer(grid, "lns", score):
                             self.stats["lns_improving"] += 1
                             self.stats.setdefault("improving_by_arm", {}).setdefault(arm, 0)
@@ -643,14 +659,7 @@ class _Search:
             while one_move():
                 pass
 
-        if self.workers >= 2:
-            threads = [threading.Thread(target=loop, daemon=True) for _ in range(min(self.workers, 2))]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-        else:
-            loop()
+        self.in_threads(loop)
         self.stats["lns_sizes"] = {a: round(v["size"], 1) for a, v in arms.items()}
         return stalled[0]
 
@@ -718,8 +727,6 @@ class _Search:
             on_bound=on_bound,
         )
         self.stats.update(st)
-        # Polishing re-runs column generation from the stalled roster: worth it only where the
-        # first run converged quickly (Instance8 needs 23-36 s; polishing it cost search time).
         # Polishing re-runs column generation from the stalled roster: worth it only where the
         # first run converged quickly (Instance8 needs 23-36 s; polishing it cost search time).
         self.columns_viable = time.monotonic() - (deadline - budget) <= POLISH_MAX_CG_SHARE * clock.limit
