@@ -7,7 +7,7 @@
    already rostered (and by their own shift requests): with CP-SAT for horizons up to four weeks
    (and 60 people), with the dynamic programmes of :mod:`.construct` (seconds for a year and 150
    people) beyond, followed by improvement passes that re-build each person against everyone
-   else. All hard rules are per person, so this gives a roster with no hard violation when one
+   else, while a pass gains at least 2%. All hard rules are per person, so this gives a roster with no hard violation when one
    exists. Then best responses: each person in turn gets their optimal schedule (CP-SAT) with
    everyone else fixed, in passes, while a pass gains at least 2% and half the time is left.
 2. Small problems: CP-SAT on the full model hinted with the start (often proves optimality).
@@ -61,7 +61,8 @@ CP_CONSTRUCT_MAX_DAYS = 56
 # 14-23 s) and led to worse rosters: 5429-6771 in three 60 s runs against 4941-5714 from the
 # dynamic-programme start, built in 0.6 s.
 CP_CONSTRUCT_MAX_STAFF = 60
-RECONSTRUCT_PASSES = 3
+RECONSTRUCT_PASSES = 12
+RECONSTRUCT_MIN_GAIN = 0.02  # a pass that gains less than this share ends the passes
 RECONSTRUCT_SHARE = 0.6  # of the time limit, at most, for the start and its improvement passes
 RECONSTRUCT_MAX_CELLS = 20_000  # staff x days; the size limit of the passes with one worker
 CONSTRUCT_GROUP_VARS = 1  # one person per constructive solve
@@ -267,10 +268,12 @@ class _Search:
                 if s != OFF:
                     counts[d][s] += 1
                     need[d][s] = marginal(d, s)
-        # Improvement passes while the start is cheap next to the budget: re-build each person
-        # against everyone else's final schedules (the first pass priced the early people by
-        # an almost empty roster); keep the new schedule if it serves the cover better.
+        # Improvement passes while the start is cheap next to the budget and a pass still gains
+        # RECONSTRUCT_MIN_GAIN: re-build each person against everyone else's final schedules (the
+        # first pass priced the early people by an almost empty roster); keep the new schedule
+        # if it serves the cover better. The passes get faster as the prices settle.
         pass_seconds = self.clock.elapsed()  # the first pass, which began with the solve
+        before = self.value(grid)
         for _ in range(RECONSTRUCT_PASSES):
             if self.clock.deterministic:
                 # Wall time must not decide anything in the replayable mode: go by size.
@@ -278,6 +281,7 @@ class _Search:
                     break
             elif self.clock.elapsed() + pass_seconds > RECONSTRUCT_SHARE * self.clock.limit:
                 break
+            started = time.monotonic()
             for e in order:
                 old = grid[e]
                 if all(s == OFF for s in old):
@@ -295,6 +299,11 @@ class _Search:
                     if s != OFF:
                         counts[d][s] += 1
                         need[d][s] = marginal(d, s)
+            pass_seconds = time.monotonic() - started
+            after = self.value(grid)
+            if before - after < RECONSTRUCT_MIN_GAIN * before:
+                break
+            before = after
         return grid
 
     def _with_requests(self, e: int, need: list[list[float]]) -> list[list[float]]:
