@@ -8,8 +8,9 @@ already placed leave open:
 1. work or off per day: a DP over the block states (working ``c`` days in a row, or off ``o``
    days in a row) honours the maximum and minimum consecutive working days, the minimum days
    off, fixed days off and pins exactly. The weekend rule is priced (a Lagrange multiplier,
-   bisected to the smallest price that keeps the maximum) and the number of working days is
-   steered into the paid minutes window by a reward per working day, also bisected.
+   searched for the smallest price that keeps the maximum) and the number of working days is
+   steered into the paid minutes window by a reward per working day, also searched; both
+   searches start where the person's previous one landed (the start rebuilds everyone in passes).
 2. which shift on each working day: per block of working days, a Viterbi pass for the sequence
    of most cover need that keeps the succession rules and the per-type maxima, steered toward
    the middle of the paid window; single-shift swaps then land the minutes in the window.
