@@ -422,6 +422,7 @@ def _pattern_near(idx: ProblemIndex, e: int, gain: list[float], target: float, f
     # Too many weekends: search the price of a weekend. Too high a price also bans the weekends
     # the working-day count needs, so the smallest price that keeps the maximum is wanted.
     lo_p, hi_p, found = 0.0, 4.0, None
+    # A last price of 0 (the weekends fitted unpriced) says nothing of where to start: bisect.
     probe, step, direction = last["price"] or None, 0.06, 0
     for _ in range(8):
         if probe is None and hi_p - lo_p < 4.0 / 2**7:
