@@ -44,8 +44,9 @@ Functions:
 How it solves (details in :mod:`.solver`, :mod:`.construct`, :mod:`.formulation`,
 :mod:`.columns`): a constructive start, one person at a time, priced by the cover the others
 leave open (CP-SAT up to four weeks and 60 people; beyond, dynamic programmes over block states and shift
-sequences that build a year for 150 people in seconds), passes of exact single-person best
-responses, CP-SAT on the full model for small
+sequences that build a year for 150 people in seconds), fast cell moves (:mod:`.cells`: one
+person's day or two, two people's same day, checked incrementally against every hard rule),
+passes of exact single-person best responses, CP-SAT on the full model for small
 instances, column generation (schedule-per-person relaxation: a tight lower bound, and a
 price-and-dive roster) for horizons up to 8 weeks, then
 large-neighbourhood search re-optimising staff x day rectangles with CP-SAT in two threads.
