@@ -13,6 +13,8 @@ kept. Moves, each taken as soon as it lowers the objective:
   an over-covered one or from a day off, drops an over-covered shift, grants a request);
 - the same plus the opposite change on another day of that person: work a short shift here and
   give up an over-covered one there, which keeps the paid minutes of a person at their maximum;
+- a person at their most weekends works a short weekend shift and gives up a weekend where
+  they are over-covered (as many days given up as taken on: paid windows are narrow);
 - a chain of two people on one day: one moves from a shift that is exactly covered to an
   under-covered one and another, off that day or on an over-covered shift, takes their place.
 """
