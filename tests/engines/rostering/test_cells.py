@@ -177,3 +177,20 @@ def test_a_rest_rule_blocks_the_move():
     )
     roster, objective = _run(p, {"A": ["N", None, None]})
     assert (roster, objective) == ({"A": ["N", None, None]}, 100)
+
+
+def test_only_people_with_the_skill_fill_a_skilled_shift():
+    # Day 1 needs one E nurse with the icu skill. A (no icu) already works E there, which does
+    # not count; B holds icu and is off. B must take the E; A's E costs nothing either way.
+    contract = Contract(max_paid_minutes=480)
+    p = Problem(
+        "skills",
+        3,
+        (E, L, N),
+        (StaffMember("A", contract), StaffMember("B", contract, skills=frozenset({"icu"}))),
+        cover=(CoverRequirement(1, "E", 1, 100, 1, skill="icu"),),
+    )
+    start = {"A": [None, "E", None], "B": [None, None, None]}
+    assert evaluate(p, start).objective == 100
+    roster, objective = _run(p, start)
+    assert roster["B"] == [None, "E", None] and objective == 0 == evaluate(p, roster).objective
