@@ -321,7 +321,11 @@ class CellSearch:
             t = g[e][d]
             if t == OFF or self._surplus(d, t):
                 continue
-            takers = [o for o in range(idx.E) if o != e and t in self.allowed[o] and g[o][d] in (OFF,)]
+            takers = [
+                o
+                for o in range(idx.E)
+                if o != e and t in self.allowed[o] and (g[o][d] == OFF or self._surplus(d, g[o][d]))
+            ]
             rng.shuffle(takers)
             for o in takers[:PAIR_TRIES]:
                 if self._chain(e, o, d, s, t):
