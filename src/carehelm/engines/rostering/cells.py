@@ -24,6 +24,7 @@ from __future__ import annotations
 import random
 import time
 
+from .construct import block_keeps_rules
 from .index import OFF, Grid, ProblemIndex
 
 # Second days tried per first day in the two-day moves (drawn at random from the candidates).
@@ -104,7 +105,8 @@ class CellSearch:
 
     # -- hard rules ----------------------------------------------------------------------------
     def _run_ok(self, e: int, x: int) -> bool:
-        row, H, c = self.g[e], self.idx.H, self.idx.contracts[e]
+        """Whether the block of working or off days through day ``x`` keeps the block rules."""
+        row, H = self.g[e], self.idx.H
         work = row[x] != OFF
         a = x
         while a > 0 and (row[a - 1] != OFF) == work:
@@ -112,12 +114,7 @@ class CellSearch:
         b = x + 1
         while b < H and (row[b] != OFF) == work:
             b += 1
-        length, inner = b - a, a > 0 and b < H
-        if work:
-            if c.max_consecutive_work_days is not None and length > c.max_consecutive_work_days:
-                return False
-            return not (inner and length < c.min_consecutive_work_days)
-        return not (inner and length < c.min_consecutive_days_off)
+        return block_keeps_rules(self.idx.contracts[e], work, b - a, a > 0 and b < H)
 
     def _fits(self, e: int, changes: list[tuple[int, int, int]]) -> bool:
         """Whether person ``e``'s row, which already holds the ``changes`` (day, old, new), keeps
@@ -167,7 +164,8 @@ class CellSearch:
             return True
         if c.max_weekends is not None:
             ends = {self.weekend_of[d] for d in flips} - {None}
-            if ends and self._weekends_after(e, ends) > c.max_weekends:
+            before = {d: old for d, old, _ in changes}
+            if ends and self._weekends_after(e, ends, before) > c.max_weekends:
                 return False
         seen = set()
         for d in flips:
@@ -178,15 +176,16 @@ class CellSearch:
                         return False
         return True
 
-    def _weekends_after(self, e: int, ends: set[int]) -> int:
+    def _weekends_after(self, e: int, ends: set[int], before: dict[int, int]) -> int:
         """Weekends worked by ``e`` with the row as it stands, from the count before the change
-        (``self.weekends``) and the weekends in ``ends``, the only ones it touched."""
+        (``self.weekends``), the weekends in ``ends`` (the only ones it touched) and ``before``,
+        the changed days' shifts before it."""
         row, idx = self.g[e], self.idx
         total = self.weekends[e]
         for w in ends:
             now = any(row[x] != OFF for x in idx.weekend_days[w])
-            before = any(self._before.get(x, row[x]) != OFF for x in idx.weekend_days[w])
-            total += now - before
+            was = any(before.get(x, row[x]) != OFF for x in idx.weekend_days[w])
+            total += now - was
         return total
 
     # -- applying ------------------------------------------------------------------------------
@@ -202,21 +201,20 @@ class CellSearch:
             full.append((d, row[d], new))
         if delta >= gain_below:
             return False
-        self._before = {d: old for d, old, _ in full}
         for d, _, new in full:
             row[d] = new
         if not self._fits(e, full):
             for d, old, _ in full:
                 row[d] = old
             return False
-        for d, old, _ in full:
-            row[d] = old
         self._commit(e, full)
         self.objective += delta
         return True
 
     def _commit(self, e: int, full: list[tuple[int, int, int]]) -> None:
-        idx, row = self.idx, self.g[e]
+        """Bring the tallies up to date with the changes ``full`` (day, old, new), which person
+        ``e``'s row already holds."""
+        idx = self.idx
         ends = set()
         for d, old, new in full:
             for s, step in ((old, -1), (new, 1)):
@@ -232,11 +230,8 @@ class CellSearch:
                             tally[i] += step
             if self.weekend_of[d] is not None:
                 ends.add(self.weekend_of[d])
-        self._before = {d: old for d, old, _ in full}
-        for d, _, new in full:
-            row[d] = new
         if ends:
-            self.weekends[e] = self._weekends_after(e, ends)
+            self.weekends[e] = self._weekends_after(e, ends, {d: old for d, old, _ in full})
 
     # -- the search ----------------------------------------------------------------------------
     def _short(self, d: int, s: int) -> bool:
@@ -368,7 +363,6 @@ class CellSearch:
     def _chain(self, e: int, o: int, d: int, s: int, t: int) -> bool:
         """``e`` moves from ``t`` to ``s`` on day ``d`` and ``o`` takes ``t``: both or neither."""
         total = self.delta(e, d, s)
-        saved = self.objective
         if not self.try_move(e, [(d, s)], gain_below=10**15):
             return False
         total_o = self.delta(o, d, t)
@@ -376,7 +370,6 @@ class CellSearch:
             return True
         undone = self.try_move(e, [(d, t)], gain_below=10**15)
         assert undone, "undoing a move that kept the rules must keep them"
-        self.objective = saved
         return False
 
     def _requests_and_surplus(self) -> None:

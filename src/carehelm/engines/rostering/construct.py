@@ -66,15 +66,19 @@ def keeps_rules(idx: ProblemIndex, e: int, row: list[int]) -> bool:
         start = d
         while d < H and (row[d] != OFF) == work:
             d += 1
-        length, inner = d - start, start > 0 and d < H
-        if work:
-            if c.max_consecutive_work_days is not None and length > c.max_consecutive_work_days:
-                return False
-            if inner and length < c.min_consecutive_work_days:
-                return False
-        elif inner and length < c.min_consecutive_days_off:
+        if not block_keeps_rules(c, work, d - start, start > 0 and d < H):
             return False
     return True
+
+
+def block_keeps_rules(c, work: bool, length: int, inner: bool) -> bool:
+    """Whether a maximal block of ``length`` working (or off) days keeps contract ``c``'s block
+    rules; ``inner``: it touches neither end of the horizon (the minimums apply only then)."""
+    if work:
+        if c.max_consecutive_work_days is not None and length > c.max_consecutive_work_days:
+            return False
+        return not (inner and length < c.min_consecutive_work_days)
+    return not (inner and length < c.min_consecutive_days_off)
 
 
 def _block_states(c) -> tuple[list[tuple[str, int, bool]], list[int], list[int]]:

@@ -78,11 +78,11 @@ FULL_MODEL_MAX_VARS = 40_000
 # optimal in 1.3 s where the default level (1) has not found that optimum after 3 s; in 60 s
 # runs it lowered the result on all ten instances measured (bench/results/rostering-curtois.md).
 MOVE_LINEARIZATION = 2
-# Moves without a strict improvement before the move budget doubles, and the largest multiple.
 # Seconds (deterministic time with one worker) per move before escalation. Paired 60 s runs
 # (seeds 0 and 1) with 0.12: Instance24 87,742 and 86,633, 23 26,865 and 27,099; with 0.4: 24
 # 85,379 and 85,924, 23 26,711 and 26,588; with 0.25: 84,733, 84,140, 26,126 and 26,890.
 MOVE_BUDGET = 0.25
+# Moves without a strict improvement before the move budget doubles, and the largest multiple.
 MOVE_STALE_STEP = 40
 MOVE_ESCALATION_MAX = 8
 # A search with column generation in reach (horizons up to eight weeks) that goes this many moves
@@ -91,10 +91,10 @@ STALL_MOVES = 2 * MOVE_STALE_STEP
 MAX_POLISHES = 2
 POLISH_SHARE = 0.3  # of the remaining time, for the columns and again for the MILP
 POLISH_MIN_SECONDS = 6.0
-# Paired 60 s runs with and without the cell moves (seeds 0 and 1): Instance24 84,733 and 84,140
-# against 90,624 and 92,013; Instance23 26,126 and 26,890 against 26,939 and 27,219; 13, 19, 14,
-# 12, 9 lower with them, 18, 20, 22 within the run-to-run spread (bench/results/rostering-curtois.md).
-CELL_MOVES = True
+# The cell moves (:mod:`.cells`). Paired 60 s runs with and without them (seeds 0 and 1):
+# Instance24 84,733 and 84,140 against 90,624 and 92,013; Instance23 26,126 and 26,890 against
+# 26,939 and 27,219; 13, 19, 14, 12, 9 lower with them, 18, 20, 22 within the run-to-run spread
+# (bench/results/rostering-curtois.md).
 CELLS_START_SHARE = 0.1  # of the time limit, at most, for the cell moves from the start
 CELLS_SHARE = 0.02  # and for each later round of them
 # Seconds of search between two rounds of cell moves. Paired 60 s runs (seeds 0 and 1), 4 s
@@ -489,7 +489,6 @@ class _Search:
             gained = cells.run(started + seconds)
         self.stats["cell_gain"] = self.stats.get("cell_gain", 0) + gained
         self.stats["cell_seconds"] = round(self.stats.get("cell_seconds", 0) + time.monotonic() - started, 2)
-        self.stats.setdefault("cell_calls", []).append((round(time.monotonic() - started, 2), gained))
         if gained:
             self.offer(cells.g, "cells")
             self.lns_stale[0] = 0
@@ -926,11 +925,9 @@ def solve(
         if grid is None:  # not proven infeasible: the start could not be built in time
             return SolveResult("unknown", None, None, None, search.stats)
         search.offer(grid, "construct")
-    if CELL_MOVES:
-        search.cell_moves(CELLS_START_SHARE)
+    search.cell_moves(CELLS_START_SHARE)
     search.best_responses(until=BEST_RESPONSE_UNTIL * time_limit)
-    if CELL_MOVES:
-        search.cell_moves(CELLS_SHARE)
+    search.cell_moves(CELLS_SHARE)
     optimal = False
     small = _shift_var_count(idx) <= FULL_MODEL_MAX_VARS and idx.H <= 56
     if small:
@@ -953,12 +950,7 @@ def solve(
             # Without a polish in reach, the search stops every CELLS_SLICE seconds for the cell
             # moves, which pick up at once what the CP-SAT moves left within one day's reach.
             until = 0.0
-            if (
-                CELL_MOVES
-                and not may_polish
-                and idle_cell_rounds < 2
-                and search.clock.remaining() > 2 * CELLS_SLICE
-            ):
+            if not may_polish and idle_cell_rounds < 2 and search.clock.remaining() > 2 * CELLS_SLICE:
                 until = search.clock.remaining() - CELLS_SLICE
             stalled = search.lns(
                 until=until, repair_reserve=0.15 * time_limit, stall_moves=STALL_MOVES if may_polish else None
@@ -975,8 +967,6 @@ def solve(
                 search.polish()
             search.lns_stale[0] = 0
             polishes += 1
-            if search.lower_bound is not None and search.best <= search.lower_bound:
-                break
     if search.shortfall(search.best_grid):
         search.close_shortfalls()
     if search.shortfall(search.best_grid):
