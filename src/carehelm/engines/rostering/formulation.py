@@ -108,6 +108,7 @@ class SubModel:
         cover_weights: bool = True,
         soft_minimum: int = 0,
         counts: dict[tuple[int, int], list[int]] | None = None,
+        weekend_tiebreak: bool = False,
     ):
         self.idx, self.grid, self.rect = idx, grid, rect
         self.model = m = cp_model.CpModel()
@@ -122,6 +123,7 @@ class SubModel:
         # CP-SAT then starts from the hinted roster instead of searching for a first solution.
         self.cover_aux: list[tuple] = []  # (under, over, fixed count, cell variables, requirement)
         self.weekend_aux: list[tuple] = []  # (weekend variable, its "works" variables)
+        self.half_aux: list[tuple] = []  # (half-weekend variable, Saturday, Sunday "works")
         H, lo, hi = idx.H, rect.lo, rect.hi
         objective: list = []
         coeffs: list[int] = []
@@ -155,6 +157,8 @@ class SubModel:
                     if idx.pinned[e][d] is not None and idx.pinned[e][d] != OFF:
                         m.Add(wv == 1)
             self._staff_rules(e, row, cells)
+            if weekend_tiebreak:
+                self._half_weekends(e)
 
             # requests
             for (d, s), wt in idx.on_requests[e].items():
@@ -215,7 +219,38 @@ class SubModel:
             objective.append(short)
             coeffs.append(soft_minimum)
         self.objective_terms = (objective, coeffs)
-        m.Minimize(cp_model.LinearExpr.WeightedSum(objective, coeffs))
+        if self.half_aux:
+            # Lexicographic: the roster's objective first, then as few half weekends as possible.
+            scale = len(self.half_aux) + 1
+            terms = [*objective, *(h for h, _a, _b in self.half_aux)]
+            weights = [c * scale for c in coeffs] + [1] * len(self.half_aux)
+            m.Minimize(cp_model.LinearExpr.WeightedSum(terms, weights))
+        else:
+            m.Minimize(cp_model.LinearExpr.WeightedSum(objective, coeffs))
+
+    def _half_weekends(self, e: int) -> None:
+        """A variable per weekend in the window that is 1 when ``e`` works only one of its days.
+
+        Why: on these instances weekend demand is close to what the weekend maxima allow, so a
+        half weekend spends a whole weekend of allowance on one day of cover. Among rosters of
+        equal objective the search prefers whole weekends; the day of the week that a whole
+        weekend displaces is then far easier for someone else to cover than a weekend day.
+        """
+        idx, m = self.idx, self.model
+        if idx.contracts[e].max_weekends is None:
+            return
+        for days in idx.weekend_days.values():
+            if len(days) != 2 or not any(self.rect.lo <= d < self.rect.hi for d in days):
+                continue
+            if any(not idx.day_options(e, d) for d in days):
+                continue  # a fixed day off: this weekend can only ever be half
+            a, b = (self._work(e, d) for d in days)
+            if isinstance(a, int) and isinstance(b, int):
+                continue
+            h = m.NewBoolVar("")
+            m.Add(h >= a - b)
+            m.Add(h >= b - a)
+            self.half_aux.append((h, a, b))
 
     # value of the "works" indicator: a literal inside the rectangle, a constant outside
     def _work(self, e: int, d: int):
@@ -402,6 +437,9 @@ class SubModel:
             self.model.AddHint(over, max(0, n - requirement))
         for wk, vs in self.weekend_aux:
             self.model.AddHint(wk, max(value.get(v.Index(), 0) for v in vs))
+        for h, a, b in self.half_aux:
+            va, vb = (t if isinstance(t, int) else value.get(t.Index(), 0) for t in (a, b))
+            self.model.AddHint(h, abs(va - vb))
 
     def read(self, solver: cp_model.CpSolver, grid: Grid) -> Grid:
         """A copy of ``grid`` with the rectangle replaced by the solver's values."""

@@ -101,6 +101,7 @@ CELLS_SHARE = 0.02  # and for each later round of them
 # against 8 s: Instance24 83,281 and 82,748 against 83,756 and 83,385; 23 25,090 and 25,731
 # against 26,403 and 25,755; 22 (seed 0) 38,575 against 39,108; 18 (seed 0) 5,494 against 5,293.
 CELLS_SLICE = 4.0
+WEEKEND_TIEBREAK = True
 CELL_TRIES_PER_SECOND = 120_000  # tried cell moves a second (Instance23 on this machine: 125,000)
 BEST_RESPONSE_PASSES = 4
 BEST_RESPONSE_BUDGET = 0.5  # seconds per person; most are proven optimal in a tenth of that
@@ -526,7 +527,7 @@ class _Search:
                         base_counts = tallies.of(base)
                         budget = min(BEST_RESPONSE_BUDGET, self.clock.remaining() - until)
                     rect = Rectangle([e], lows[e], lows[e] + width)
-                    sub = SubModel(idx, base, rect, counts=base_counts)
+                    sub = SubModel(idx, base, rect, counts=base_counts, weekend_tiebreak=WEEKEND_TIEBREAK)
                     if sub.infeasible:
                         continue
                     sub.add_hint(base)
@@ -683,7 +684,12 @@ class _Search:
                 stale[0] += 1
             try:
                 sub = SubModel(
-                    idx, base, rect, soft_minimum=SOFT_MINIMUM_COST if soft else 0, counts=base_counts
+                    idx,
+                    base,
+                    rect,
+                    soft_minimum=SOFT_MINIMUM_COST if soft else 0,
+                    counts=base_counts,
+                    weekend_tiebreak=WEEKEND_TIEBREAK,
                 )
                 if sub.infeasible:
                     return True
