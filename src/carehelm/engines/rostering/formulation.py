@@ -25,6 +25,7 @@ from .index import OFF, Grid, ProblemIndex
 # The block automaton was measured weaker than the clauses below on these instances (slower
 # subproblems, no better bound); kept for experiments.
 USE_AUTOMATON = False
+WEEKEND_UNDER_TIEBREAK = True
 
 
 @lru_cache(maxsize=256)
@@ -124,6 +125,7 @@ class SubModel:
         self.cover_aux: list[tuple] = []  # (under, over, fixed count, cell variables, requirement)
         self.weekend_aux: list[tuple] = []  # (weekend variable, its "works" variables)
         self.half_aux: list[tuple] = []  # (half-weekend variable, Saturday, Sunday "works")
+        self.weekend_under: list[tuple] = []  # (under-cover variable on a weekend day, its bound)
         H, lo, hi = idx.H, rect.lo, rect.hi
         objective: list = []
         coeffs: list[int] = []
@@ -212,6 +214,8 @@ class SubModel:
                         if crow.under:
                             objective.append(under)
                             coeffs.append(crow.under)
+                            if weekend_tiebreak and WEEKEND_UNDER_TIEBREAK and idx.problem.is_weekend(d):
+                                self.weekend_under.append((under, max(0, crow.requirement - fixed)))
                         if crow.over:
                             objective.append(over)
                             coeffs.append(crow.over)
@@ -219,11 +223,13 @@ class SubModel:
             objective.append(short)
             coeffs.append(soft_minimum)
         self.objective_terms = (objective, coeffs)
-        if self.half_aux:
-            # Lexicographic: the roster's objective first, then as few half weekends as possible.
-            scale = len(self.half_aux) + 1
-            terms = [*objective, *(h for h, _a, _b in self.half_aux)]
-            weights = [c * scale for c in coeffs] + [1] * len(self.half_aux)
+        if self.half_aux or self.weekend_under:
+            # Lexicographic: the roster's objective first, then as few half weekends and as
+            # little weekend under-cover (against under-cover on weekdays) as possible.
+            second = [h for h, _a, _b in self.half_aux] + [u for u, _ub in self.weekend_under]
+            scale = len(self.half_aux) + sum(ub for _u, ub in self.weekend_under) + 1
+            terms = [*objective, *second]
+            weights = [c * scale for c in coeffs] + [1] * len(second)
             m.Minimize(cp_model.LinearExpr.WeightedSum(terms, weights))
         else:
             m.Minimize(cp_model.LinearExpr.WeightedSum(objective, coeffs))
