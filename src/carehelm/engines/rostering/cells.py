@@ -141,9 +141,10 @@ class CellSearch:
                     return False
                 dpaid += idx.paid[new]
                 cap = idx.max_per_type[e][new]
-                if cap is not None and self.types[e][new] + sum(
-                    (n == new) - (o == new) for _, o, n in changes
-                ) > cap:
+                if (
+                    cap is not None
+                    and self.types[e][new] + sum((n == new) - (o == new) for _, o, n in changes) > cap
+                ):
                     return False
             if old != OFF:
                 dpaid -= idx.paid[old]

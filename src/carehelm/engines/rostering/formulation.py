@@ -25,7 +25,6 @@ from .index import OFF, Grid, ProblemIndex
 # The block automaton was measured weaker than the clauses below on these instances (slower
 # subproblems, no better bound); kept for experiments.
 USE_AUTOMATON = False
-WEEKEND_UNDER_TIEBREAK = True
 
 
 @lru_cache(maxsize=256)
@@ -96,6 +95,9 @@ class SubModel:
     the rectangle that differs from the reference costs ``change_cost``. ``counts`` (optional,
     :meth:`ProblemIndex.cover_counts` of ``grid``) saves scanning every person for the cover
     outside the rectangle, the slowest part of building a long, many-person model.
+    ``weekend_tiebreak`` orders rosters of equal objective by their half weekends and their
+    under-cover on weekends (see :meth:`_half_weekends`); the full model leaves it off, since
+    its objective bound is the roster's lower bound.
     """
 
     def __init__(
@@ -214,7 +216,7 @@ class SubModel:
                         if crow.under:
                             objective.append(under)
                             coeffs.append(crow.under)
-                            if weekend_tiebreak and WEEKEND_UNDER_TIEBREAK and idx.problem.is_weekend(d):
+                            if weekend_tiebreak and idx.problem.is_weekend(d):
                                 self.weekend_under.append((under, max(0, crow.requirement - fixed)))
                         if crow.over:
                             objective.append(over)
