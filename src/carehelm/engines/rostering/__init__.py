@@ -33,8 +33,9 @@ Functions:
   "feasible", "infeasible" or "unknown" (no roster found in time; ``roster`` is then None).
   ``on_progress(Progress(objective, lower_bound, elapsed, phase))`` is called on each improving
   roster. With ``workers=1`` and a fixed seed the run is deterministic (budgets in CP-SAT
-  deterministic time, half of ``time_limit``; only a run overshooting 3x the limit is cut by the
-  wall clock, reported in ``stats["wall_guard_tripped"]``). A roster with a hard violation is
+  deterministic time, half of ``time_limit``; only a run overshooting the limit by twice the
+  limit or a minute, whichever is more, is cut by the wall clock, reported in
+  ``stats["wall_guard_tripped"]``). A roster with a hard violation is
   never returned.
 - ``repair(problem, published, *, change_cost=50, time_limit=10, workers=2, seed=0,
   on_progress=None) -> SolveResult`` — minimum-perturbation re-solve for changed inputs (sick
