@@ -110,7 +110,8 @@ CELLS_SHARE = 0.02  # and for each later round of them
 # against 8 s: Instance24 83,281 and 82,748 against 83,756 and 83,385; 23 25,090 and 25,731
 # against 26,403 and 25,755; 22 (seed 0) 38,575 against 39,108; 18 (seed 0) 5,494 against 5,293.
 CELLS_SLICE = 4.0
-CELL_TRIES_PER_SECOND = 120_000  # tried cell moves a second (Instance23 on this machine: 125,000)
+# Tried cell moves a second (Instance23 on the AMD EPYC of the bench: 125,000).
+CELL_TRIES_PER_SECOND = 120_000
 BEST_RESPONSE_PASSES = 4
 BEST_RESPONSE_BUDGET = 0.5  # seconds per person; most are proven optimal in a tenth of that
 BEST_RESPONSE_MIN_GAIN = 0.02  # a pass that gains less than this share ends the passes
@@ -653,7 +654,6 @@ class _Search:
         version = [0] * idx.E
         busy: set[int] = set()
         soft = self.best >= SHORTFALL_COST
-        budget_unit = MOVE_BUDGET  # seconds (deterministic time with one worker) per move
         stale = self.lns_stale
         tallies = _CoverTallies(idx)
         stalled = [False]
@@ -690,7 +690,7 @@ class _Search:
                 # A search stuck at one roster gets longer moves: the large rectangles it then
                 # draws are rarely solved to optimality in the base budget.
                 escalate = min(MOVE_ESCALATION_MAX, 2 ** (stale[0] // MOVE_STALE_STEP))
-                budget = min(budget_unit * escalate, self.clock.remaining() - stop)
+                budget = min(MOVE_BUDGET * escalate, self.clock.remaining() - stop)
                 stale[0] += 1
             try:
                 sub = SubModel(
