@@ -68,3 +68,25 @@ def test_a_year_long_instance_gets_a_roster_with_no_hard_violation(instance_path
     evaluation = evaluate(problem, result.roster)
     assert evaluation.violations == []
     assert result.objective == evaluation.objective >= 30241  # the published optimum bounds it
+
+
+def test_schedules_work_whole_weekends_when_every_day_is_equally_needed(instance_path):
+    # Weekends are where cover runs short on nearly every instance: half a weekend spends a
+    # whole weekend of the person's allowance on one day of cover. With every day equally
+    # needed, no schedule may work half a weekend unless a day off or a pin forces it.
+    problem = read_instance(instance_path(24))
+    idx = ProblemIndex(problem)
+    need = [[100.0] * idx.S for _ in range(idx.H)]
+    checked = 0
+    for e in range(0, idx.E, 10):
+        row = person_schedule(idx, e, need)
+        assert row is not None, idx.staff_ids[e]
+        for days in idx.weekend_days.values():
+            if len(days) != 2 or not all(idx.day_options(e, d) for d in days):
+                continue
+            if any(idx.pinned[e][d] is not None for d in days):
+                continue
+            worked = [row[d] != OFF for d in days]
+            assert worked[0] == worked[1], (idx.staff_ids[e], days, [row[d] for d in days])
+            checked += worked[0]
+    assert checked  # whole weekends were worked, not only avoided

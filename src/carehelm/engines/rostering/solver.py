@@ -304,8 +304,8 @@ class _Search:
                     need[d][s] = marginal(d, s)
         # Improvement passes while the start is cheap next to the budget and a pass still gains
         # RECONSTRUCT_MIN_GAIN: re-build each person against everyone else's final schedules (the
-        # first pass priced the early people by an almost empty roster); keep the new schedule
-        # if it serves the cover better. The passes get faster as the prices settle.
+        # first pass priced the early people by an almost empty roster). The passes get faster
+        # as the prices settle.
         pass_seconds = self.clock.elapsed()  # the first pass, which began with the solve
         before = self.value(grid)
         for _ in range(RECONSTRUCT_PASSES):
@@ -316,28 +316,55 @@ class _Search:
             elif self.clock.elapsed() + pass_seconds > RECONSTRUCT_SHARE * self.clock.limit:
                 break
             started = time.monotonic()
-            for e in order:
-                old = grid[e]
-                if all(s == OFF for s in old):
-                    continue
-                for d, s in enumerate(old):
-                    if s != OFF:
-                        counts[d][s] -= 1
-                        need[d][s] = marginal(d, s)
-                mine = self._with_requests(e, need)
-                row = person_schedule(idx, e, mine, seed=1)
-                gain_old = sum(mine[d][s] for d, s in enumerate(old) if s != OFF)
-                if row is not None and sum(mine[d][s] for d, s in enumerate(row) if s != OFF) > gain_old:
-                    grid[e] = row
-                for d, s in enumerate(grid[e]):
-                    if s != OFF:
-                        counts[d][s] += 1
-                        need[d][s] = marginal(d, s)
+            grid = self.schedule_pass(grid, order)
             pass_seconds = time.monotonic() - started
             after = self.value(grid)
             if before - after < RECONSTRUCT_MIN_GAIN * before:
                 break
             before = after
+        return grid
+
+    def schedule_pass(self, grid: Grid, order: list[int]) -> Grid:
+        """One pass of fast single-person moves: each person in ``order`` gets the dynamic
+        programmes' schedule against everyone else's, kept if it serves the cover and their
+        requests better (the prices are exact for one person's change)."""
+        from .construct import person_schedule
+
+        idx = self.idx
+        grid = [list(r) for r in grid]
+        counts = [[0] * idx.S for _ in range(idx.H)]
+        for row in grid:
+            for d, s in enumerate(row):
+                if s != OFF:
+                    counts[d][s] += 1
+
+        def marginal(d: int, s: int) -> float:
+            rows = idx.cover.get((d, s))
+            if not rows:
+                return -1.0
+            short = max(r.requirement for r in rows) - counts[d][s]
+            return (
+                float(max(r.under for r in rows)) if short > 0 else -float(max(1, min(r.over for r in rows)))
+            )
+
+        need = [[marginal(d, s) for s in range(idx.S)] for d in range(idx.H)]
+        for e in order:
+            old = grid[e]
+            if all(s == OFF for s in old):
+                continue
+            for d, s in enumerate(old):
+                if s != OFF:
+                    counts[d][s] -= 1
+                    need[d][s] = marginal(d, s)
+            mine = self._with_requests(e, need)
+            row = person_schedule(idx, e, mine, seed=1)
+            gain_old = sum(mine[d][s] for d, s in enumerate(old) if s != OFF)
+            if row is not None and sum(mine[d][s] for d, s in enumerate(row) if s != OFF) > gain_old:
+                grid[e] = row
+            for d, s in enumerate(grid[e]):
+                if s != OFF:
+                    counts[d][s] += 1
+                    need[d][s] = marginal(d, s)
         return grid
 
     def _with_requests(self, e: int, need: list[list[float]]) -> list[list[float]]:
