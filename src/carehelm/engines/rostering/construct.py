@@ -197,6 +197,13 @@ def _work_pattern(idx: ProblemIndex, e: int, gain: list[float], reward: float, w
     return works
 
 
+def half_weekends(idx: ProblemIndex, row: list[int]) -> int:
+    """Weekends of which ``row`` works exactly one day."""
+    return sum(
+        1 for days in idx.weekend_days.values() if len(days) == 2 and (row[days[0]] != OFF) != (row[days[1]] != OFF)
+    )
+
+
 def _weekends(idx: ProblemIndex, works: list[bool]) -> int:
     return sum(1 for days in idx.weekend_days.values() if any(works[d] for d in days))
 
