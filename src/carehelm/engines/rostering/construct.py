@@ -200,7 +200,9 @@ def _work_pattern(idx: ProblemIndex, e: int, gain: list[float], reward: float, w
 def half_weekends(idx: ProblemIndex, row: list[int]) -> int:
     """Weekends of which ``row`` works exactly one day."""
     return sum(
-        1 for days in idx.weekend_days.values() if len(days) == 2 and (row[days[0]] != OFF) != (row[days[1]] != OFF)
+        1
+        for days in idx.weekend_days.values()
+        if len(days) == 2 and (row[days[0]] != OFF) != (row[days[1]] != OFF)
     )
 
 
