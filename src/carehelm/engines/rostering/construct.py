@@ -184,7 +184,7 @@ def _work_pattern(idx: ProblemIndex, e: int, gain: list[float], reward: float, w
                 r = v - rest_after_work if working else v
                 if r > nval[to]:
                     nval[to], bk[to] = r, st * 2
-                alive = True
+                    alive = True
         if not alive:
             return None
         back.append(bk)

@@ -275,18 +275,9 @@ class _Search:
         order = sorted(range(idx.E), key=lambda e: (len(idx.allowed[e]), self.rng.random()))
         counts = [[0] * idx.S for _ in range(idx.H)]
 
-        def marginal(d: int, s: int) -> float:
-            rows = idx.cover.get((d, s))
-            if not rows:
-                return -1.0
-            short = max(r.requirement for r in rows) - counts[d][s]
-            return (
-                float(max(r.under for r in rows)) if short > 0 else -float(max(1, min(r.over for r in rows)))
-            )
-
         self.stats["construct_fallbacks"] = 0
         empty: Grid = [[OFF] * idx.H for _ in range(idx.E)]
-        need = [[marginal(d, s) for s in range(idx.S)] for d in range(idx.H)]
+        need = [[_one_more(idx, d, s, counts[d][s]) for s in range(idx.S)] for d in range(idx.H)]
         for i, e in enumerate(order):
             row = None
             mine = self._with_requests(e, need)
@@ -307,7 +298,7 @@ class _Search:
             for d, s in enumerate(row):
                 if s != OFF:
                     counts[d][s] += 1
-                    need[d][s] = marginal(d, s)
+                    need[d][s] = _one_more(idx, d, s, counts[d][s])
         # Improvement passes while the start is cheap next to the budget and a pass still gains
         # RECONSTRUCT_MIN_GAIN: re-build each person against everyone else's final schedules (the
         # first pass priced the early people by an almost empty roster). The passes get faster
@@ -345,16 +336,7 @@ class _Search:
                 if s != OFF:
                     counts[d][s] += 1
 
-        def marginal(d: int, s: int) -> float:
-            rows = idx.cover.get((d, s))
-            if not rows:
-                return -1.0
-            short = max(r.requirement for r in rows) - counts[d][s]
-            return (
-                float(max(r.under for r in rows)) if short > 0 else -float(max(1, min(r.over for r in rows)))
-            )
-
-        need = [[marginal(d, s) for s in range(idx.S)] for d in range(idx.H)]
+        need = [[_one_more(idx, d, s, counts[d][s]) for s in range(idx.S)] for d in range(idx.H)]
         for e in order:
             old = grid[e]
             if all(s == OFF for s in old):
@@ -362,7 +344,7 @@ class _Search:
             for d, s in enumerate(old):
                 if s != OFF:
                     counts[d][s] -= 1
-                    need[d][s] = marginal(d, s)
+                    need[d][s] = _one_more(idx, d, s, counts[d][s])
             mine = self._with_requests(e, need)
             row = person_schedule(idx, e, mine, seed=1)
             if row is not None:
@@ -378,7 +360,7 @@ class _Search:
             for d, s in enumerate(grid[e]):
                 if s != OFF:
                     counts[d][s] += 1
-                    need[d][s] = marginal(d, s)
+                    need[d][s] = _one_more(idx, d, s, counts[d][s])
         return grid
 
     def _with_requests(self, e: int, need: list[list[float]]) -> list[list[float]]:
@@ -898,6 +880,17 @@ class _Search:
         elif status == cp_model.INFEASIBLE:
             self.stats["full_model_infeasible"] = True
         return status == cp_model.OPTIMAL
+
+
+def _one_more(idx: ProblemIndex, d: int, s: int, count: int) -> float:
+    """What one more person on shift ``s`` of day ``d`` does to the cover, with ``count`` there
+    already: the under-cover weight while short, minus the over-cover weight once met."""
+    rows = idx.cover.get((d, s))
+    if not rows:
+        return -1.0
+    if count < max(r.requirement for r in rows):
+        return float(max(r.under for r in rows))
+    return -float(max(1, min(r.over for r in rows)))
 
 
 def _close_open_blocks(idx: ProblemIndex, grid: Grid, rect: Rectangle) -> Grid:
