@@ -90,3 +90,23 @@ def test_schedules_work_whole_weekends_when_every_day_is_equally_needed(instance
             assert worked[0] == worked[1], (idx.staff_ids[e], days, [row[d] for d in days])
             checked += worked[0]
     assert checked  # whole weekends were worked, not only avoided
+
+
+def test_the_start_spends_scarce_hours_on_the_weekend_shortage_first():
+    # Two weeks; two nurses short on each Wednesday, Thursday, Saturday and Sunday (16 shifts);
+    # four nurses work two shifts each (8). Every shift is worth the same 100, but a
+    # weekday shortage left now is one that more people can fill later (on the benchmark nearly
+    # everyone's weekends are spoken for), so the start covers the weekends first.
+    from carehelm.engines.rostering.model import Contract, CoverRequirement, Problem, ShiftType, StaffMember
+    from carehelm.engines.rostering.solver import _Search
+
+    early = ShiftType("E", 480, start_minute=7 * 60)
+    contract = Contract(min_paid_minutes=960, max_paid_minutes=960)
+    staff = tuple(StaffMember(name, contract) for name in "ABCD")
+    days = (2, 3, 5, 6, 9, 10, 12, 13)  # Wed, Thu, Sat, Sun of each week (day 0 is a Monday)
+    cover = tuple(CoverRequirement(d, "E", 2, 100, 1) for d in days)
+    problem = Problem("weekends", 14, (early,), staff, cover=cover)
+    idx = ProblemIndex(problem)
+    grid = _Search(problem, idx, 10, 1, 0, None).construct_dp()
+    worked = sorted(d for row in grid for d, s in enumerate(row) if s != OFF)
+    assert worked == [5, 5, 6, 6, 12, 12, 13, 13]
