@@ -81,13 +81,14 @@ CP_CONSTRUCT_MAX_DAYS = 56
 # dynamic-programme start, built in 0.6 s.
 CP_CONSTRUCT_MAX_STAFF = 60
 RECONSTRUCT_PASSES = 40
-# In the dynamic-programme start and its passes, a short weekend shift is worth this much more
-# than a short weekday one: on the benchmark the weekend maxima leave almost no weekend days to
+# In the dynamic-programme start and its passes, a short weekend shift is worth (1 + this) times
+# a short weekday one: on the benchmark the weekend maxima leave almost no weekend days to
 # spare (Instance13: 482 shifts wanted, 500 weekend days allowed; 24: 6,535 and 6,818), so a
 # shortage left on a weekday is one that someone can fill later, one left on a weekend mostly
 # is not. The moves keep the true objective, with a tie-break the same way (SubModel). Paired
 # 60 s runs (seed 0), without / with: 13 3,246 / 2,708 and 2,488; 19 4,087 / 3,568 and 3,553;
-# 22 36,592 / 34,343 and 34,383; 24 74,443 / 64,421 and 63,248 (0.5 and 2.0 came in between).
+# 22 36,592 / 34,343 and 34,383; 24 74,443 / 64,421 and 63,248 (0.5 came in between on all
+# four; 2.0 was worse than 1.0 on three of four).
 WEEKEND_SHORT_BONUS = 1.0
 # A pass that gains less than this share ends the passes. They cost a fraction of a CP-SAT best
 # response per person: paired 60 s runs (seed 0) at 0.2% against 2%: 13 3,098 / 3,454 (and
