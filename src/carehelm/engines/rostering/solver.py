@@ -902,16 +902,8 @@ def _one_more(idx: ProblemIndex, d: int, s: int, count: int) -> float:
         return -1.0
     if count < max(r.requirement for r in rows):
         under = float(max(r.under for r in rows))
-        return under * (1 + WEEKEND_SHORT_BONUS) if d in _weekend_set(idx) else under
+        return under * (1 + WEEKEND_SHORT_BONUS) if idx.problem.is_weekend(d) else under
     return -float(max(1, min(r.over for r in rows)))
-
-
-def _weekend_set(idx: ProblemIndex) -> set[int]:
-    """The weekend days of the horizon (cached on the index: the start asks for every cell)."""
-    cached = idx.__dict__.get("_weekend_set")
-    if cached is None:
-        cached = idx.__dict__["_weekend_set"] = {d for days in idx.weekend_days.values() for d in days}
-    return cached
 
 
 def _close_open_blocks(idx: ProblemIndex, grid: Grid, rect: Rectangle) -> Grid:
