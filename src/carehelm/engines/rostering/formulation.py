@@ -159,7 +159,7 @@ class SubModel:
                     self.w[e, d] = wv
                     m.add(cp_model.LinearExpr.sum(vars_d) == wv)
                     if idx.pinned[e][d] is not None and idx.pinned[e][d] != OFF:
-                        m.Add(wv == 1)
+                        m.add(wv == 1)
             self._staff_rules(e, row, cells)
             if weekend_tiebreak:
                 self._half_weekends(e)
@@ -209,8 +209,8 @@ class SubModel:
                         ]
                         if not vs:
                             continue
-                        under = m.NewIntVar(0, max(0, crow.requirement - fixed), "")
-                        over = m.NewIntVar(0, max(0, fixed - crow.requirement) + len(vs), "")
+                        under = m.new_int_var(0, max(0, crow.requirement - fixed), "")
+                        over = m.new_int_var(0, max(0, fixed - crow.requirement) + len(vs), "")
                         m.add(cp_model.LinearExpr.sum(vs) + (fixed - crow.requirement) == over - under)
                         self.cover_aux.append((under, over, fixed, vs, crow.requirement))
                         if crow.under:
@@ -232,9 +232,9 @@ class SubModel:
             scale = len(self.half_aux) + sum(ub for _u, ub in self.weekend_under) + 1
             terms = [*objective, *second]
             weights = [c * scale for c in coeffs] + [1] * len(second)
-            m.Minimize(cp_model.LinearExpr.WeightedSum(terms, weights))
+            m.minimize(cp_model.LinearExpr.weighted_sum(terms, weights))
         else:
-            m.Minimize(cp_model.LinearExpr.WeightedSum(objective, coeffs))
+            m.minimize(cp_model.LinearExpr.weighted_sum(objective, coeffs))
 
     def _half_weekends(self, e: int) -> None:
         """A variable per weekend in the window that is 1 when ``e`` works only one of its days.
@@ -255,9 +255,9 @@ class SubModel:
             a, b = (self._work(e, d) for d in days)
             if isinstance(a, int) and isinstance(b, int):
                 continue
-            h = m.NewBoolVar("")
-            m.Add(h >= a - b)
-            m.Add(h >= b - a)
+            h = m.new_bool_var("")
+            m.add(h >= a - b)
+            m.add(h >= b - a)
             self.half_aux.append((h, a, b))
 
     # value of the "works" indicator: a literal inside the rectangle, a constant outside
@@ -279,9 +279,9 @@ class SubModel:
             lits.append(lit)
         if not lits:
             self.infeasible = True
-            self.model.AddBoolOr([self.model.NewConstant(0)])
+            self.model.add_bool_or([self.model.new_constant(0)])
             return
-        self.model.AddBoolOr(lits)
+        self.model.add_bool_or(lits)
 
     @staticmethod
     def _pos(v):
@@ -289,7 +289,7 @@ class SubModel:
 
     @staticmethod
     def _neg(v):
-        return v == 0 if isinstance(v, int) else v.Not()
+        return v == 0 if isinstance(v, int) else v.negated()
 
     def _staff_rules(self, e: int, row: list[int], cells: list[tuple[cp_model.IntVar, int]]) -> None:
         idx, m, rect = self.idx, self.model, self.rect
@@ -324,16 +324,16 @@ class SubModel:
                 m.add(cp_model.LinearExpr.sum(vs) <= limit - outside_counts[s])
         paid_terms = [(v, idx.paid[s]) for v, s in cells]
         if paid_terms:
-            expr = cp_model.LinearExpr.WeightedSum([v for v, _ in paid_terms], [p for _, p in paid_terms])
+            expr = cp_model.LinearExpr.weighted_sum([v for v, _ in paid_terms], [p for _, p in paid_terms])
             if c.min_paid_minutes > outside_paid:
                 if self.soft_minimum:
-                    short = m.NewIntVar(0, c.min_paid_minutes - outside_paid, "")
-                    m.Add(expr + short >= c.min_paid_minutes - outside_paid)
+                    short = m.new_int_var(0, c.min_paid_minutes - outside_paid, "")
+                    m.add(expr + short >= c.min_paid_minutes - outside_paid)
                     self.shortfalls.append(short)
                 else:
-                    m.Add(expr >= c.min_paid_minutes - outside_paid)
+                    m.add(expr >= c.min_paid_minutes - outside_paid)
             if c.max_paid_minutes is not None:
-                m.Add(expr <= c.max_paid_minutes - outside_paid)
+                m.add(expr <= c.max_paid_minutes - outside_paid)
         elif (c.min_paid_minutes > outside_paid and not self.soft_minimum) or (
             c.max_paid_minutes is not None and outside_paid > c.max_paid_minutes
         ):
@@ -345,11 +345,11 @@ class SubModel:
                     continue
                 fixed = sum(idx.paid[row[d]] for d in days if (d < lo or d >= hi) and row[d] != OFF)
                 terms = [(x[e, d, s], idx.paid[s]) for d in days for s in range(idx.S) if (e, d, s) in x]
-                expr = cp_model.LinearExpr.WeightedSum([v for v, _ in terms], [p for _, p in terms])
+                expr = cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [p for _, p in terms])
                 if c.min_paid_minutes_per_week > 0:
-                    m.Add(expr + fixed >= c.min_paid_minutes_per_week)
+                    m.add(expr + fixed >= c.min_paid_minutes_per_week)
                 if c.max_paid_minutes_per_week is not None:
-                    m.Add(expr + fixed <= c.max_paid_minutes_per_week)
+                    m.add(expr + fixed <= c.max_paid_minutes_per_week)
 
         work = self._work
         K = c.max_consecutive_work_days
@@ -399,9 +399,9 @@ class SubModel:
                 if len(vs) == 1:
                     wk_vars.append(vs[0])
                     continue
-                wk = m.NewBoolVar("")
+                wk = m.new_bool_var("")
                 for v in vs:
-                    m.AddImplication(v, wk)
+                    m.add_implication(v, wk)
                 wk_vars.append(wk)
                 self.weekend_aux.append((wk, vs))
             if wk_vars and len(wk_vars) > c.max_weekends - worked_outside:
@@ -428,8 +428,8 @@ class SubModel:
             self.infeasible = True
             return
         days = [self.w.get((e, d)) for d in range(lo, hi)]
-        days = [v if v is not None else m.NewConstant(0) for v in days]
-        m.AddAutomaton(days, state, finals, [(a, lab, b) for (a, lab), b in transitions.items()])
+        days = [v if v is not None else m.new_constant(0) for v in days]
+        m.add_automaton(days, state, finals, [(a, lab, b) for (a, lab), b in transitions.items()])
 
     def add_hint(self, grid: Grid) -> None:
         # Written straight into the model's hint in two bulk calls: AddHint per variable was a
