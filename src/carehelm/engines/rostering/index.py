@@ -23,6 +23,18 @@ class CoverRow:
     eligible: frozenset[int] | None  # staff indexes holding the skill; None = everyone counts
 
 
+def succession_cliques(forbid_next: list[list[int]]) -> list[tuple[list[int], list[int]]]:
+    """The forbidden successions as cliques: for each distinct set T of shifts that some shift
+    forbids the next day, (every shift whose forbidden set contains T, T). No two members of one
+    clique can both be worked on a day and the next (one shift a day; each today's shift forbids
+    every shift of T), so each gives one at-most-one row that covers all its pairs at once."""
+    out = []
+    for T in sorted({tuple(f) for f in forbid_next if f}):
+        today = [s for s, f in enumerate(forbid_next) if set(T) <= set(f)]
+        out.append((today, list(T)))
+    return out
+
+
 class ProblemIndex:
     def __init__(self, problem: Problem):
         self.problem = problem
@@ -41,9 +53,10 @@ class ProblemIndex:
         self.allowed: list[list[int]] = [[s for s in range(self.S) if m[s] != 0] for m in self.max_per_type]
 
         base = {(sidx[a], sidx[b]) for a, b in problem.forbidden_successions}
-        cache: dict[float, tuple[list[list[int]], list[list[int]]]] = {}
+        cache: dict[float, tuple] = {}
         self.forbid_next: list[list[list[int]]] = []
         self.forbid_prev: list[list[list[int]]] = []
+        self.succession_cliques: list[list[tuple[list[int], list[int]]]] = []
         for c in self.contracts:
             if c.min_rest_hours not in cache:
                 pairs = base | {
@@ -52,9 +65,10 @@ class ProblemIndex:
                 }
                 nxt = [sorted(b for a, b in pairs if a == s) for s in range(self.S)]
                 prv = [sorted(a for a, b in pairs if b == s) for s in range(self.S)]
-                cache[c.min_rest_hours] = (nxt, prv)
+                cache[c.min_rest_hours] = (nxt, prv, succession_cliques(nxt))
             self.forbid_next.append(cache[c.min_rest_hours][0])
             self.forbid_prev.append(cache[c.min_rest_hours][1])
+            self.succession_cliques.append(cache[c.min_rest_hours][2])
 
         # pinned[e][d]: None (free), OFF or a shift index.
         self.pinned: list[list[int | None]] = [[None] * H for _ in range(self.E)]
