@@ -89,7 +89,7 @@ _BOOL = Domain(0, 1)
 
 def _new_bool(model: cp_model.CpModel) -> cp_model.IntVar:
     # The same variable as CpModel.new_bool_var(""), at two thirds of its cost (no name call):
-    # a move's model has over a hundred thousand of them.
+    # the moves make them by the thousand (125,000 for 60 move models of Instance13).
     return cp_model.IntVar(model.proto).with_domain(_BOOL)
 
 
