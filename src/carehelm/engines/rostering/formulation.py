@@ -149,8 +149,7 @@ class SubModel:
             nxt, prv = idx.forbid_next[e], idx.forbid_prev[e]
             before = row[lo - 1] if lo > 0 else OFF
             after = row[hi] if hi < H else OFF
-            cells: list[tuple[cp_model.IntVar, int]] = []  # this person's (variable, shift)
-            cell_days: list[int] = []  # and the day of each
+            cells: list[tuple[cp_model.IntVar, int, int]] = []  # this person's (variable, day, shift)
             for d in range(lo, hi):
                 options = idx.day_options(e, d)
                 if d == lo and before != OFF:
@@ -166,15 +165,14 @@ class SubModel:
                     v = _new_bool(m)
                     self.x[e, d, s] = v
                     vars_d.append(v)
-                    cells.append((v, s))
-                    cell_days.append(d)
+                    cells.append((v, d, s))
                 if vars_d:
                     wv = _new_bool(m)
                     self.w[e, d] = wv
                     m.add(cp_model.LinearExpr.sum(vars_d) == wv)
                     if idx.pinned[e][d] is not None and idx.pinned[e][d] != OFF:
                         m.add(wv == 1)
-            self._staff_rules(e, row, cells, cell_days)
+            self._staff_rules(e, row, cells)
             if weekend_tiebreak:
                 self._half_weekends(e)
 
@@ -269,7 +267,7 @@ class SubModel:
             a, b = (self._work(e, d) for d in days)
             if isinstance(a, int) and isinstance(b, int):
                 continue
-            h = m.new_bool_var("")
+            h = _new_bool(m)
             m.add(h >= a - b)
             m.add(h >= b - a)
             self.half_aux.append((h, a, b))
@@ -305,21 +303,18 @@ class SubModel:
     def _neg(v):
         return v == 0 if isinstance(v, int) else v.negated()
 
-    def _staff_rules(
-        self, e: int, row: list[int], cells: list[tuple[cp_model.IntVar, int]], cell_days: list[int]
-    ) -> None:
+    def _staff_rules(self, e: int, row: list[int], cells: list[tuple[cp_model.IntVar, int, int]]) -> None:
         idx, m, rect = self.idx, self.model, self.rect
         H, lo, hi = idx.H, rect.lo, rect.hi
         c = idx.contracts[e]
         x = self.x
 
         # this person's shift variables by day (in shift order) and by shift type (in day order)
-        by_day: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
+        by_day: dict[int, dict[int, cp_model.IntVar]] = {}
         by_type: list[list[cp_model.IntVar]] = [[] for _ in range(idx.S)]
-        for v, s in cells:
+        for v, d, s in cells:
+            by_day.setdefault(d, {})[s] = v
             by_type[s].append(v)
-        for (v, s), d in zip(cells, cell_days, strict=True):
-            by_day.setdefault(d, []).append((s, v))
 
         # successions inside the window, as cliques (see ProblemIndex.succession_cliques)
         cliques = idx.succession_cliques[e]
@@ -327,7 +322,6 @@ class SubModel:
             today, tomorrow = by_day.get(d), by_day.get(d + 1)
             if not today or not tomorrow:
                 continue
-            today, tomorrow = dict(today), dict(tomorrow)
             for first, second in cliques:
                 a = [today[s] for s in first if s in today]
                 if a:
@@ -349,7 +343,7 @@ class SubModel:
             vs = by_type[s]
             if vs and len(vs) > limit - outside_counts[s]:
                 m.add(cp_model.LinearExpr.sum(vs) <= limit - outside_counts[s])
-        paid_terms = [(v, idx.paid[s]) for v, s in cells]
+        paid_terms = [(v, idx.paid[s]) for v, _d, s in cells]
         if paid_terms:
             expr = cp_model.LinearExpr.weighted_sum([v for v, _ in paid_terms], [p for _, p in paid_terms])
             if c.min_paid_minutes > outside_paid:
@@ -426,7 +420,7 @@ class SubModel:
                 if len(vs) == 1:
                     wk_vars.append(vs[0])
                     continue
-                wk = m.new_bool_var("")
+                wk = _new_bool(m)
                 for v in vs:
                     m.add_implication(v, wk)
                 wk_vars.append(wk)
