@@ -30,6 +30,9 @@ from .formulation import Rectangle, SubModel
 from .index import OFF, Grid, ProblemIndex
 
 PRICING_PRESOLVE = False
+DIVE_TOLERANCE = 2.0
+DIVE_MAX_BANS = 3
+DIVE_COMPLETION_SHARE = 0.15
 SCALE = 10000  # duals are fractional; pricing objectives are integers scaled by this
 
 
@@ -73,17 +76,20 @@ class ColumnPool:
                         out.append(r)
         return out
 
-    def solve_master(self, fixed: dict | None = None) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    def solve_master(
+        self, fixed: dict | None = None, banned: set | None = None
+    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
         """LP optimum: (value, convexity duals per person, cover duals per row, column values).
 
-        ``fixed`` maps a person to the only schedule the LP may use for them (diving).
+        ``fixed`` maps a person to the only schedule the LP may use for them, ``banned`` holds
+        (person, schedule) pairs it may not use (diving).
         """
         E, R, n = self.idx.E, len(self.rows), len(self.columns)
         data, rows, cols = [], [], []
         cost = np.zeros(n + 2 * R)
         upper = np.full(n + 2 * R, np.inf)
         for j, (e, sched) in enumerate(self.columns):
-            if fixed and e in fixed and fixed[e] != sched:
+            if (fixed and e in fixed and fixed[e] != sched) or (banned and (e, sched) in banned):
                 upper[j] = 0.0
             cost[j] = self.cost(e, sched)
             rows.append(e)
@@ -120,6 +126,13 @@ class Pricer:
         empty = [[OFF] * idx.H for _ in range(idx.E)]
         self.sub = SubModel(idx, empty, Rectangle([e], 0, idx.H), cover_weights=False)
         self.cells = list(self.sub.x.items())
+
+    def ban(self, schedule: tuple[int, ...]) -> None:
+        """No schedule this pricer returns from now on equals ``schedule``."""
+        e, sub = self.e, self.sub
+        worked = [sub.x[e, d, s] for d, s in enumerate(schedule) if s != OFF]
+        rested = [w for (p, d), w in sub.w.items() if p == e and schedule[d] == OFF]
+        sub.model.add(sum(worked) - sum(rested) <= len(worked) - 1)
 
     def price(self, cover_duals: np.ndarray, mu: float, time_limit: float, seed: int):
         """(columns with negative reduced cost, lower bound on the reduced cost, deterministic time)."""
@@ -285,13 +298,20 @@ def restricted_master_ip(
 
 
 def restricted_master_milp(
-    idx: ProblemIndex, pool: ColumnPool, hint: Grid, *, time_limit: float
+    idx: ProblemIndex,
+    pool: ColumnPool,
+    hint: Grid | None,
+    *,
+    time_limit: float,
+    fixed: dict[int, tuple[int, ...]] | None = None,
 ) -> Grid | None:
-    """Same as :func:`restricted_master_ip` with HiGHS branch-and-bound (strong on set partitioning)."""
+    """Same as :func:`restricted_master_ip` with HiGHS branch-and-bound (strong on set
+    partitioning); ``fixed`` maps people to the only schedule they may take."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    for e in range(idx.E):
-        pool.add(e, tuple(hint[e]))
+    if hint is not None:
+        for e in range(idx.E):
+            pool.add(e, tuple(hint[e]))
     E, R, n = idx.E, len(pool.rows), len(pool.columns)
     data, rows, cols = [], [], []
     cost = np.zeros(n + 2 * R)
@@ -318,6 +338,10 @@ def restricted_master_milp(
     integrality[:n] = 1
     upper = np.full(n + 2 * R, np.inf)
     upper[:n] = 1
+    if fixed:
+        for j, (e, sched) in enumerate(pool.columns):
+            if e in fixed and fixed[e] != sched:
+                upper[j] = 0
     res = milp(
         cost,
         constraints=LinearConstraint(A, b, b),
@@ -325,7 +349,7 @@ def restricted_master_milp(
         bounds=Bounds(np.zeros(n + 2 * R), upper),
         options={"time_limit": max(0.1, time_limit), "disp": False},
     )
-    if res.x is None:
+    if res.x is None or not np.isfinite(res.x).all():
         return None
     grid: Grid = [[OFF] * idx.H for _ in range(E)]
     for j, (e, sched) in enumerate(pool.columns):
@@ -343,18 +367,35 @@ def dive(
     seed: int,
     rounds_per_step: int = 1,
 ) -> Grid | None:
-    """Price-and-dive: repeatedly fix the people whose LP schedule is (nearly) integral, or the
-    most-chosen schedule, and re-run a few pricing rounds for the others. At the deadline the
-    people still free take their most-used schedule, so a roster always comes back."""
+    """Price-and-dive with backtracking: fix the people whose LP schedule is integral, otherwise
+    the one most-chosen schedule, and re-price the others. A fix that raises the LP by more than
+    ``DIVE_TOLERANCE`` is undone and that schedule banned for the person (in the LP and in their
+    pricing), up to ``DIVE_MAX_BANS`` times in a row; then the dive goes on from the best fix. At
+    the deadline the people still free take their most-used schedule, so a roster always comes
+    back."""
     fixed: dict[int, tuple[int, ...]] = {}
+    banned: set[tuple[int, tuple[int, ...]]] = set()
     pricers = {e: Pricer(idx, pool, e) for e in range(idx.E)}
     executor = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
     step = 0
+    trial: tuple[int, tuple[int, ...]] | None = None  # the last single fix, still on trial
+    before = math.inf  # the LP before that fix
+    bans_in_row = 0
+    started = time.monotonic()
+    # The last share of the time completes the roster by branch-and-bound over the columns
+    # (HiGHS), with the people fixed so far kept.
+    reserve = DIVE_COMPLETION_SHARE * max(0.0, deadline - started)
+    deadline -= reserve
+    steps_done = 0
     try:
         while len(fixed) < idx.E:
             out_of_time = time.monotonic() >= deadline
+            if out_of_time:
+                grid = restricted_master_milp(idx, pool, None, time_limit=reserve, fixed=fixed)
+                if grid is not None:
+                    return grid
             for _ in range(0 if out_of_time else rounds_per_step):
-                lp_value, mu, pi, x = pool.solve_master(fixed)
+                lp_value, mu, pi, x = pool.solve_master(fixed, banned)
                 free = [e for e in range(idx.E) if e not in fixed]
                 per = max(0.02, min(0.5, (deadline - time.monotonic()) / 8))
                 jobs = [(pricers[e], float(mu[e]), per, seed + step * 104729 + e) for e in free]
@@ -368,11 +409,28 @@ def dive(
                         added += pool.add(p.e, sched)
                 if added == 0 or time.monotonic() >= deadline:
                     break
-            lp_value, mu, pi, x = pool.solve_master(fixed)
+            lp_value, mu, pi, x = pool.solve_master(fixed, banned)
             step += 1
+            steps_done += 1
+            # Trials only while the time left would let every free person be fixed one at a
+            # time at the pace so far, twice over.
+            pace = (time.monotonic() - started) / steps_done
+            free_left = idx.E - len(fixed)
+            may_ban = deadline - time.monotonic() > 2 * pace * free_left
+            if trial is not None and not out_of_time and lp_value > before + DIVE_TOLERANCE:
+                if bans_in_row < DIVE_MAX_BANS and may_ban:
+                    e, sched = trial
+                    del fixed[e]
+                    banned.add(trial)
+                    pricers[e].ban(sched)
+                    bans_in_row += 1
+                    trial = None
+                    continue
+            bans_in_row = 0
+            trial = None
             best_by_person: dict[int, tuple[float, tuple[int, ...]]] = {}
             for j, (e, sched) in enumerate(pool.columns):
-                if e in fixed or j >= len(x):
+                if e in fixed or j >= len(x) or (e, sched) in banned:
                     continue
                 if e not in best_by_person or x[j] > best_by_person[e][0]:
                     best_by_person[e] = (float(x[j]), sched)
@@ -380,9 +438,14 @@ def dive(
             near = [(e, sched) for e, (val, sched) in ranked if val > 0.99]
             if out_of_time:  # round the rest: each person's most-used schedule
                 near = [(e, sched) for e, (_v, sched) in ranked]
+                for e in range(idx.E):  # everyone's columns banned: their own start schedule
+                    if e not in fixed and e not in best_by_person:
+                        near.append((e, next(sc for p, sc in pool.columns if p == e)))
             elif not near:
-                take = max(1, len(ranked) // 3)
-                near = [(e, sched) for e, (_v, sched) in ranked[:take]]
+                e, (_v, sched) = ranked[0]
+                near = [(e, sched)]
+                trial = (e, sched)
+                before = lp_value
             for e, sched in near:
                 fixed[e] = sched
     finally:
