@@ -21,7 +21,8 @@
 3. Horizons up to eight weeks: column generation (:mod:`.columns`) gives the lower bound
    (``lower_bound``) and a price-and-dive gives a roster: one person fixed at a time, the others
    re-priced, and a fix that lifts the LP by more than 2 undone and its schedule banned (up to
-   three in a row); what time leaves unfixed, HiGHS completes over the columns.
+   three in a row); when the pace so far would not fix everyone one at a time, a third of the
+   free people at once; what time leaves unfixed, HiGHS completes over the columns.
 4. Large-neighbourhood search: fix most of the roster, re-optimise a rectangle (some staff x a
    window of days, chosen at random, around a badly covered shift, or all staff over a few days;
    the kind drawn half by fixed shares, half by how often each kind has improved the roster)
