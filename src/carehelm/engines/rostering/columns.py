@@ -421,8 +421,10 @@ def dive(
             free_left = idx.E - len(fixed)
             may_ban = deadline - time.monotonic() > 2 * pace * free_left
             if trial is not None and not out_of_time and lp_value > before + DIVE_TOLERANCE:
-                if bans_in_row < DIVE_MAX_BANS and may_ban:
-                    e, sched = trial
+                e, sched = trial
+                # A person must keep one schedule the LP may use, or the LP has no solution.
+                spare = any(p == e and c != sched and (p, c) not in banned for p, c in pool.columns)
+                if bans_in_row < DIVE_MAX_BANS and may_ban and spare:
                     del fixed[e]
                     banned.add(trial)
                     pricers[e].ban(sched)
@@ -441,9 +443,6 @@ def dive(
             near = [(e, sched) for e, (val, sched) in ranked if val > 0.99]
             if out_of_time:  # round the rest: each person's most-used schedule
                 near = [(e, sched) for e, (_v, sched) in ranked]
-                for e in range(idx.E):  # everyone's columns banned: their own start schedule
-                    if e not in fixed and e not in best_by_person:
-                        near.append((e, next(sc for p, sc in pool.columns if p == e)))
             elif not near and may_ban:
                 e, (_v, sched) = ranked[0]
                 near = [(e, sched)]
