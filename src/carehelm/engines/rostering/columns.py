@@ -76,14 +76,13 @@ class ColumnPool:
                         out.append(r)
         return out
 
-    def solve_master(
+    def master(
         self, fixed: dict | None = None, banned: set | None = None
-    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-        """LP optimum: (value, convexity duals per person, cover duals per row, column values).
-
-        ``fixed`` maps a person to the only schedule the LP may use for them, ``banned`` holds
-        (person, schedule) pairs it may not use (diving).
-        """
+    ) -> tuple[np.ndarray, csc_matrix, np.ndarray, np.ndarray]:
+        """The master problem over the pool as (cost, A, b, upper), ``A x = b``: one convexity row
+        per person, then one row per cover requirement, each with an under- and an over-cover
+        column after the schedule columns. ``fixed`` maps a person to the only schedule they may
+        take, ``banned`` holds (person, schedule) pairs they may not: upper bound 0."""
         E, R, n = self.idx.E, len(self.rows), len(self.columns)
         data, rows, cols = [], [], []
         cost = np.zeros(n + 2 * R)
@@ -109,6 +108,15 @@ class ColumnPool:
             cost[n + 2 * r] = under
             cost[n + 2 * r + 1] = over
         A = csc_matrix((data, (rows, cols)), shape=(E + R, n + 2 * R))
+        return cost, A, b, upper
+
+    def solve_master(
+        self, fixed: dict | None = None, banned: set | None = None
+    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        """LP optimum: (value, convexity duals per person, cover duals per row, column values),
+        with ``fixed`` and ``banned`` as in :meth:`master` (diving)."""
+        E, R, n = self.idx.E, len(self.rows), len(self.columns)
+        cost, A, b, upper = self.master(fixed, banned)
         res = linprog(
             cost, A_eq=A, b_eq=b, bounds=np.column_stack([np.zeros(n + 2 * R), upper]), method="highs"
         )
@@ -313,35 +321,10 @@ def restricted_master_milp(
         for e in range(idx.E):
             pool.add(e, tuple(hint[e]))
     E, R, n = idx.E, len(pool.rows), len(pool.columns)
-    data, rows, cols = [], [], []
-    cost = np.zeros(n + 2 * R)
-    for j, (e, sched) in enumerate(pool.columns):
-        cost[j] = pool.cost(e, sched)
-        rows.append(e)
-        cols.append(j)
-        data.append(1.0)
-        for r in pool.cover_entries(e, sched):
-            rows.append(E + r)
-            cols.append(j)
-            data.append(1.0)
-    b = np.zeros(E + R)
-    b[:E] = 1.0
-    for r, (_d, _s, req, under, over, _el) in enumerate(pool.rows):
-        b[E + r] = req
-        rows += [E + r, E + r]
-        cols += [n + 2 * r, n + 2 * r + 1]
-        data += [1.0, -1.0]
-        cost[n + 2 * r] = under
-        cost[n + 2 * r + 1] = over
-    A = csc_matrix((data, (rows, cols)), shape=(E + R, n + 2 * R))
+    cost, A, b, upper = pool.master(fixed)
     integrality = np.zeros(n + 2 * R)
     integrality[:n] = 1
-    upper = np.full(n + 2 * R, np.inf)
-    upper[:n] = 1
-    if fixed:
-        for j, (e, sched) in enumerate(pool.columns):
-            if e in fixed and fixed[e] != sched:
-                upper[j] = 0
+    upper[:n] = np.minimum(upper[:n], 1)
     res = milp(
         cost,
         constraints=LinearConstraint(A, b, b),
@@ -389,7 +372,6 @@ def dive(
     # (HiGHS), with the people fixed so far kept.
     reserve = DIVE_COMPLETION_SHARE * max(0.0, deadline - started)
     deadline -= reserve
-    steps_done = 0
     try:
         while len(fixed) < idx.E:
             out_of_time = time.monotonic() >= deadline
@@ -414,10 +396,9 @@ def dive(
                     break
             lp_value, mu, pi, x = pool.solve_master(fixed, banned)
             step += 1
-            steps_done += 1
             # Trials only while the time left would let every free person be fixed one at a
             # time at the pace so far, twice over.
-            pace = (time.monotonic() - started) / steps_done
+            pace = (time.monotonic() - started) / step
             free_left = idx.E - len(fixed)
             may_ban = deadline - time.monotonic() > 2 * pace * free_left
             if trial is not None and not out_of_time and lp_value > before + DIVE_TOLERANCE:
