@@ -76,39 +76,61 @@ class ColumnPool:
                         out.append(r)
         return out
 
+    def schedule_columns(self, start: int = 0) -> tuple[list[int], list[int], list[int]]:
+        """The schedule columns from ``start`` on, in compressed-column form (every coefficient
+        is 1): (cost per column, where each column's rows begin, row numbers). A column has its
+        person's convexity row, then the cover rows it counts towards."""
+        E = self.idx.E
+        costs, starts, index = [], [], []
+        for e, sched in self.columns[start:]:
+            costs.append(self.cost(e, sched))
+            starts.append(len(index))
+            index.append(e)
+            index.extend(E + r for r in self.cover_entries(e, sched))
+        return costs, starts, index
+
+    def slack_columns(self) -> tuple[list[int], list[int], list[int], list[float]]:
+        """The under- and over-cover column of each cover row, in that order: (cost, where each
+        column's rows begin, row numbers, coefficients)."""
+        E = self.idx.E
+        costs, starts, index, values = [], [], [], []
+        for r, (_d, _s, _req, under, over, _el) in enumerate(self.rows):
+            for sign, c in ((1.0, under), (-1.0, over)):
+                costs.append(c)
+                starts.append(len(index))
+                index.append(E + r)
+                values.append(sign)
+        return costs, starts, index, values
+
+    def rhs(self) -> np.ndarray:
+        """1 per convexity row, then each cover row's requirement."""
+        return np.concatenate([np.ones(self.idx.E), np.array([row[2] for row in self.rows], dtype=float)])
+
+    def schedule_upper(self, fixed: dict | None = None, banned: set | None = None) -> np.ndarray:
+        """Upper bound per schedule column: 0 where ``fixed`` gives the person another schedule
+        or ``banned`` holds the (person, schedule) pair, else unbounded."""
+        upper = np.full(len(self.columns), np.inf)
+        if fixed or banned:
+            for j, (e, sched) in enumerate(self.columns):
+                if (fixed and e in fixed and fixed[e] != sched) or (banned and (e, sched) in banned):
+                    upper[j] = 0.0
+        return upper
+
     def master(
         self, fixed: dict | None = None, banned: set | None = None
     ) -> tuple[np.ndarray, csc_matrix, np.ndarray, np.ndarray]:
         """The master problem over the pool as (cost, A, b, upper), ``A x = b``: one convexity row
         per person, then one row per cover requirement, each with an under- and an over-cover
-        column after the schedule columns. ``fixed`` maps a person to the only schedule they may
-        take, ``banned`` holds (person, schedule) pairs they may not: upper bound 0."""
+        column after the schedule columns; ``upper`` as in :meth:`schedule_upper`."""
         E, R, n = self.idx.E, len(self.rows), len(self.columns)
-        data, rows, cols = [], [], []
-        cost = np.zeros(n + 2 * R)
-        upper = np.full(n + 2 * R, np.inf)
-        for j, (e, sched) in enumerate(self.columns):
-            if (fixed and e in fixed and fixed[e] != sched) or (banned and (e, sched) in banned):
-                upper[j] = 0.0
-            cost[j] = self.cost(e, sched)
-            rows.append(e)
-            cols.append(j)
-            data.append(1.0)
-            for r in self.cover_entries(e, sched):
-                rows.append(E + r)
-                cols.append(j)
-                data.append(1.0)
-        b = np.zeros(E + R)
-        b[:E] = 1.0
-        for r, (_d, _s, req, under, over, _el) in enumerate(self.rows):
-            b[E + r] = req
-            rows += [E + r, E + r]
-            cols += [n + 2 * r, n + 2 * r + 1]
-            data += [1.0, -1.0]
-            cost[n + 2 * r] = under
-            cost[n + 2 * r + 1] = over
-        A = csc_matrix((data, (rows, cols)), shape=(E + R, n + 2 * R))
-        return cost, A, b, upper
+        costs, starts, index = self.schedule_columns()
+        slack_costs, slack_starts, slack_index, slack_values = self.slack_columns()
+        indptr = starts + [len(index) + k for k in slack_starts] + [len(index) + len(slack_index)]
+        data = [1.0] * len(index) + slack_values
+        A = csc_matrix((data, index + slack_index, indptr), shape=(E + R, n + 2 * R))
+        cost = np.array(costs + slack_costs, dtype=float)
+        upper = np.concatenate([self.schedule_upper(fixed, banned), np.full(2 * R, np.inf)])
+        return cost, A, self.rhs(), upper
 
     def solve_master(
         self, fixed: dict | None = None, banned: set | None = None
@@ -144,28 +166,21 @@ def _new_highs():
 class _MasterLP:
     """The master LP kept alive in HiGHS between solves: new columns are appended and bounds
     changed in place, so each re-solve starts from the last basis (on Instance12 a cold solve
-    of 6,800 columns took 1.6 s, most of a column-generation round)."""
+    of 6,800 columns took 1.6 s, most of a column-generation round). The same rows and columns
+    as :meth:`ColumnPool.master`, the slacks first."""
 
     def __init__(self, pool: ColumnPool):
         import highspy
 
         self.pool, self.inf, self.optimal = pool, highspy.kHighsInf, highspy.HighsModelStatus.kOptimal
-        E, R = pool.idx.E, len(pool.rows)
-        self.h = h = _new_highs()
-        b = np.concatenate([np.ones(E), np.array([row[2] for row in pool.rows], dtype=float)])
-        h.addRows(E + R, b, b, 0, np.zeros(E + R, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
-        # Under- and over-cover slacks first, then the schedules in pool order.
-        costs, starts, index, values = [], [], [], []
-        for r, (_d, _s, _req, under, over, _el) in enumerate(pool.rows):
-            for sign, c in ((1.0, under), (-1.0, over)):
-                starts.append(len(index))
-                index.append(E + r)
-                values.append(sign)
-                costs.append(c)
-        self._add(costs, starts, index, values)
-        self.slacks = 2 * R
-        self.synced = 0
-        self.upper = np.zeros(0)
+        self.h = _new_highs()
+        b = pool.rhs()
+        self.h.addRows(
+            len(b), b, b, 0, np.zeros(len(b), dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0)
+        )
+        self._add(*pool.slack_columns())
+        self.slacks = 2 * len(pool.rows)
+        self.upper = np.zeros(0)  # the schedule columns' bounds as HiGHS has them
 
     def _add(self, costs, starts, index, values) -> None:
         k = len(costs)
@@ -183,24 +198,11 @@ class _MasterLP:
 
     def solve(self, fixed, banned):
         pool, E = self.pool, self.pool.idx.E
-        n = len(pool.columns)
-        costs, starts, index, values = [], [], [], []
-        for e, sched in pool.columns[self.synced :]:
-            starts.append(len(index))
-            index.append(e)
-            values.append(1.0)
-            for r in pool.cover_entries(e, sched):
-                index.append(E + r)
-                values.append(1.0)
-            costs.append(pool.cost(e, sched))
-        self._add(costs, starts, index, values)
-        self.upper = np.concatenate([self.upper, np.full(n - self.synced, self.inf)])
-        self.synced = n
-        upper = np.full(n, self.inf)
-        if fixed or banned:
-            for j, (e, sched) in enumerate(pool.columns):
-                if (fixed and e in fixed and fixed[e] != sched) or (banned and (e, sched) in banned):
-                    upper[j] = 0.0
+        synced = len(self.upper)
+        costs, starts, index = pool.schedule_columns(synced)
+        self._add(costs, starts, index, [1.0] * len(index))
+        self.upper = np.concatenate([self.upper, np.full(len(costs), self.inf)])
+        upper = pool.schedule_upper(fixed, banned)
         changed = np.flatnonzero(upper != self.upper)
         if len(changed):
             self.h.changeColsBounds(
