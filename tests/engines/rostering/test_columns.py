@@ -109,3 +109,26 @@ def test_the_warm_started_lp_agrees_with_a_cold_solve_as_columns_and_fixes_come_
     pool.add(0, tuple(OFF if d % 2 else row for d, row in enumerate(best[0][1])))
     value, _mu, _pi, _x = pool.solve_master()
     assert abs(value - _cold_lp(pool)) < 1e-6
+
+
+def test_the_lp_support_model_stays_on_the_support_and_reaches_the_published_optimum(instance_path):
+    problem = read_instance(instance_path(3))
+    idx = ProblemIndex(problem)
+    pool, bound = _converged_pool(idx)
+    _value, _mu, _pi, x = pool.solve_master()
+    support = {}
+    for j, (e, sched) in enumerate(pool.columns):
+        if x[j] > 1e-6:
+            for d, s in enumerate(sched):
+                support.setdefault((e, d), set()).add(s)
+    # Hinted with a roster far from the support (everyone off), so the hint cannot be the answer.
+    empty = [[OFF] * idx.H for _ in range(idx.E)]
+    grid = columns.support_roster(idx, pool, empty, time_limit=30, workers=1, seed=0, deterministic=False)
+    assert grid is not None
+    for e in range(idx.E):
+        for d in range(idx.H):
+            assert grid[e][d] in support[e, d], f"person {e} day {d} left the LP's support"
+    evaluation = evaluate(problem, idx.to_roster(grid))
+    assert evaluation.violations == []
+    assert bound <= evaluation.objective
+    assert evaluation.objective == PUBLISHED_OPTIMUM[3]
