@@ -291,11 +291,16 @@ def generate(
     seed: int,
     deterministic: bool,
     on_bound: Callable[[int], None] | None = None,
+    extend_to: float | None = None,
+    extend_rounds: int = 0,
 ) -> tuple[list[tuple[int, tuple[int, ...]]], int | None, float, dict]:
     """Column generation until converged or ``deadline`` (time.monotonic()).
 
+    At ``deadline``, unconverged, it goes on until ``extend_to`` if ``extend_rounds`` rounds at
+    the pace so far fit in the time from its start to ``extend_to``.
     Returns (column pool, best Lagrangian lower bound or None, LP value, stats).
     """
+    started = time.monotonic()
     pool = ColumnPool(idx)
     for e in range(idx.E):
         pool.add(e, tuple(start[e]))
@@ -307,7 +312,13 @@ def generate(
     converged = False
     executor = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
     try:
-        while time.monotonic() < deadline:
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                pace = (now - started) / max(1, rounds)
+                if extend_to is None or not rounds or pace * extend_rounds > extend_to - started:
+                    break
+                deadline, extend_to = extend_to, None
             lp_value, mu, pi, _x = pool.solve_master()
             rounds += 1
             per = max(0.05, min(2.0, (deadline - time.monotonic()) / 4))
@@ -335,7 +346,7 @@ def generate(
             if best_bound is not None and math.ceil(lp_value - 1e-6) <= best_bound:
                 converged = True  # the LP cannot fall below the proven bound: the pool is as good as it gets
                 break
-            if deterministic and time.monotonic() >= deadline:
+            if deterministic and time.monotonic() >= deadline and extend_to is None:
                 break
     finally:
         if executor is not None:

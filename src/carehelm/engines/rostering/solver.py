@@ -19,8 +19,8 @@
    then the cell moves again.
 2. Small problems: CP-SAT on the full model hinted with the start (often proves optimality).
 3. Horizons up to eight weeks: column generation (:mod:`.columns`) gives the lower bound
-   (``lower_bound``); where about 30 pricing rounds fit, it runs until a quarter of the time is
-   left rather than 55%. A converged LP's support (each person, each day: only what their
+   (``lower_bound``); where 20 pricing rounds at its pace so far fit, it runs until a quarter of
+   the time is left rather than 55%. A converged LP's support (each person, each day: only what their
    columns in the LP solution have there) makes a small full CP-SAT model, solved for up to 5%
    of the time; then a price-and-dive gives a roster: one person fixed at a time, the others
    re-priced, and a fix that lifts the LP by more than 2 undone and its schedule banned (up to
@@ -145,16 +145,22 @@ BEST_RESPONSE_UNTIL = 0.7  # of the time limit: the passes end when no more than
 # on 24 99,054/93,330 against 103,541/96,963; 0.85 came between the two)
 CG_UNTIL = 0.55  # of the time limit: column generation ends when no more than this remains
 DIVE_UNTIL = 0.3  # and the dive from its columns when no more than this remains
-# Where this many pricing rounds fit before only CG_LONG_UNTIL of the time remains, column
-# generation goes on until then: a converged LP's support holds the optimum on Instance14 and
-# one within 0.2% on 12 (support_roster), and both need about 30 rounds. Slower ones (15) keep
-# CG_UNTIL, since their LP is far from converged either way and the search needs the time.
-CG_LONG_ROUNDS = 30
+# Where this many pricing rounds in all, at the pace of those run by CG_UNTIL, fit before only
+# CG_LONG_UNTIL of the time remains, column generation goes on until then: a converged LP's
+# support holds the optimum on Instance14 and one within 0.2% on 12 (support_roster), and both
+# converge in about 30 rounds, the later ones faster than the first (14: 13 rounds in 22 s, 29 in
+# 41 s). Slower ones (15, 3.5 s a round) stop at CG_UNTIL, since their LP is far from converged
+# either way and the search needs the time. (Deciding by a one-person pricing probe instead
+# extended 14 in two runs of three: the probe's estimate ranged 0.5-1.3 s a round.)
+CG_LONG_ROUNDS = 20
 CG_LONG_UNTIL = 0.25
 # Of the time limit, at most this share for CP-SAT over the LP's support (columns.support_roster)
 # after column generation: it solves Instance14's in half a second, and where the LP is
 # fractional (8) more time finds little.
 SUPPORT_SHARE = 0.05
+# ... also when column generation stops unconverged with its LP this close to the bound (a share
+# of the LP): Instance14 stopped at 1,278.15 against a bound of 1,277 in one run of two.
+SUPPORT_MAX_GAP = 0.01
 POLISH_MAX_CG_SHARE = 0.15  # of the time limit: the longest first column generation that allows polishing
 
 
@@ -854,15 +860,12 @@ class _Search:
         self.stats["cg_round_estimate"] = round(per_round, 3)
         if per_round > budget / 10:
             return False
-        long_budget = clock.remaining() - CG_LONG_UNTIL * clock.limit
-        if per_round * CG_LONG_ROUNDS <= long_budget:
-            budget = long_budget
 
         def on_bound(lb: int) -> None:
             self.lower_bound = max(self.lower_bound or lb, lb)
 
         deadline = time.monotonic() + budget
-        pool, bound, _lp, st = columns.generate(
+        pool, bound, lp, st = columns.generate(
             self.idx,
             self.best_grid,
             deadline=deadline,
@@ -870,6 +873,8 @@ class _Search:
             seed=self.seed,
             deterministic=self.clock.deterministic,
             on_bound=on_bound,
+            extend_to=time.monotonic() + clock.remaining() - CG_LONG_UNTIL * clock.limit,
+            extend_rounds=CG_LONG_ROUNDS,
         )
         self.stats.update(st)
         # Polishing re-runs column generation from the stalled roster: worth it only where the
@@ -877,7 +882,8 @@ class _Search:
         self.columns_viable = time.monotonic() - (deadline - budget) <= POLISH_MAX_CG_SHARE * clock.limit
         if self.lower_bound is not None and self.best <= self.lower_bound:
             return True
-        if st["cg_converged"]:
+        near = bound is not None and lp - bound <= SUPPORT_MAX_GAP * abs(lp)
+        if st["cg_converged"] or near:
             grid = columns.support_roster(
                 self.idx,
                 pool,
