@@ -132,3 +132,26 @@ def test_the_lp_support_model_stays_on_the_support_and_reaches_the_published_opt
     assert evaluation.violations == []
     assert bound <= evaluation.objective
     assert evaluation.objective == PUBLISHED_OPTIMUM[3]
+
+
+def test_the_dive_bans_at_most_three_fixes_in_a_row(instance_path, monkeypatch):
+    # With a tolerance below any change of the LP every fix on trial counts as lifting it, so
+    # the dive bans whenever the limit lets it; a fix must then stand after three bans in a row.
+    monkeypatch.setattr(columns, "DIVE_TOLERANCE", -1e9)
+    problem = read_instance(instance_path(3))
+    idx = ProblemIndex(problem)
+    pool, _bound = _converged_pool(idx)
+    events = []
+    grid = columns.dive(idx, pool, deadline=time.monotonic() + 60, workers=1, seed=0, events=events)
+    assert evaluate(problem, idx.to_roster(grid)).violations == []
+    bans = [e for kind, e in events if kind == "ban"]
+    assert bans, "a dive that takes every fix as lifting the LP must ban some"
+    in_row = longest = 0
+    for kind, _e in events:
+        if kind == "ban":
+            in_row += 1
+            longest = max(longest, in_row)
+        elif kind == "stand":
+            in_row = 0
+    assert longest <= columns.DIVE_MAX_BANS
+    assert longest == columns.DIVE_MAX_BANS, "the limit, not the clock, should end the runs of bans"

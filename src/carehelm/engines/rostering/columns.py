@@ -509,6 +509,7 @@ def dive(
     workers: int,
     seed: int,
     rounds_per_step: int = 1,
+    events: list[tuple[str, int]] | None = None,
 ) -> Grid | None:
     """Price-and-dive with backtracking: fix the people whose LP schedule is integral, otherwise
     the one most-chosen schedule, and re-price the others. A fix that raises the LP by more than
@@ -518,7 +519,8 @@ def dive(
     once with no way back (on Instance12, whose pricing is slow, one at a time ran out of time
     and gave rosters of 18,000-19,500). The last ``DIVE_COMPLETION_SHARE`` of the time completes
     the roster by HiGHS over the columns, the fixed people kept; failing that, the people still
-    free take their most-used schedule, so a roster always comes back."""
+    free take their most-used schedule, so a roster always comes back. ``events``, if given,
+    receives ("trial", person), ("ban", person) and ("stand", person) as they happen."""
     fixed: dict[int, tuple[int, ...]] = {}
     banned: set[tuple[int, tuple[int, ...]]] = set()
     pricers = {e: Pricer(idx, pool, e) for e in range(idx.E)}
@@ -570,10 +572,14 @@ def dive(
                     banned.add(trial)
                     pricers[e].ban(sched)
                     bans_in_row += 1
+                    if events is not None:
+                        events.append(("ban", e))
                     trial = None
                     continue
             if trial is not None:
                 bans_in_row = 0  # the fix on trial stands
+                if events is not None:
+                    events.append(("stand", trial[0]))
             trial = None
             best_by_person: dict[int, tuple[float, tuple[int, ...]]] = {}
             for j, (e, sched) in enumerate(pool.columns):
@@ -590,6 +596,8 @@ def dive(
                 near = [(e, sched)]
                 trial = (e, sched)
                 before = lp_value
+                if events is not None:
+                    events.append(("trial", e))
             elif not near:  # short of time: a third of the free people at once, no way back
                 near = [(e, sched) for e, (_v, sched) in ranked[: max(1, len(ranked) // 3)]]
             for e, sched in near:
