@@ -289,7 +289,6 @@ def generate(
     deadline: float,
     workers: int,
     seed: int,
-    deterministic: bool,
     on_bound: Callable[[int], None] | None = None,
     extend_to: float | None = None,
     extend_rounds: int = 0,
@@ -346,8 +345,6 @@ def generate(
             if best_bound is not None and math.ceil(lp_value - 1e-6) <= best_bound:
                 converged = True  # the LP cannot fall below the proven bound: the pool is as good as it gets
                 break
-            if deterministic and time.monotonic() >= deadline and extend_to is None:
-                break
     finally:
         if executor is not None:
             executor.shutdown()
@@ -358,6 +355,19 @@ def generate(
         "cg_converged": converged,
     }
     return pool, best_bound, lp_value, stats
+
+
+def _cp_solver(time_limit: float, workers: int, seed: int, deterministic: bool) -> cp_model.CpSolver:
+    """A CP-SAT solver for the roster-wide models here, limited in deterministic time when the run
+    must replay, in wall time otherwise."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    if deterministic:
+        solver.parameters.max_deterministic_time = max(0.05, time_limit)
+    else:
+        solver.parameters.max_time_in_seconds = max(0.05, time_limit)
+    return solver
 
 
 def restricted_master_ip(
@@ -401,13 +411,7 @@ def restricted_master_ip(
             obj_vars.append(over)
             obj_coeffs.append(over_w)
     m.Minimize(cp_model.LinearExpr.WeightedSum(obj_vars, obj_coeffs))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    if deterministic:
-        solver.parameters.max_deterministic_time = max(0.05, time_limit)
-    else:
-        solver.parameters.max_time_in_seconds = max(0.05, time_limit)
+    solver = _cp_solver(time_limit, workers, seed, deterministic)
     status = solver.Solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
@@ -475,7 +479,7 @@ def support_roster(
     _lp, _mu, _pi, x = pool.solve_master()
     support: list[list[set[int]]] = [[set() for _ in range(idx.H)] for _ in range(idx.E)]
     for j, (e, sched) in enumerate(pool.columns):
-        if j < len(x) and x[j] > 1e-6:
+        if x[j] > 1e-6:  # solve_master has synced every column, so x covers them all
             for d, s in enumerate(sched):
                 support[e][d].add(s)
     sub = SubModel(idx, hint, Rectangle(list(range(idx.E)), 0, idx.H))
@@ -488,13 +492,7 @@ def support_roster(
         if OFF not in support[e][d]:
             sub.model.add(w == 1)
     sub.add_hint(hint)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    if deterministic:
-        solver.parameters.max_deterministic_time = max(0.05, time_limit)
-    else:
-        solver.parameters.max_time_in_seconds = max(0.05, time_limit)
+    solver = _cp_solver(time_limit, workers, seed, deterministic)
     status = solver.Solve(sub.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None

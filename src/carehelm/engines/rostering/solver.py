@@ -824,7 +824,6 @@ class _Search:
             deadline=time.monotonic() + POLISH_SHARE * clock.remaining(),
             workers=self.workers,
             seed=self.seed + 1,
-            deterministic=False,
         )
         if bound is not None:
             self.lower_bound = max(self.lower_bound or bound, bound)
@@ -871,7 +870,6 @@ class _Search:
             deadline=deadline,
             workers=self.workers,
             seed=self.seed,
-            deterministic=self.clock.deterministic,
             on_bound=on_bound,
             extend_to=time.monotonic() + clock.remaining() - CG_LONG_UNTIL * clock.limit,
             extend_rounds=CG_LONG_ROUNDS,
