@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from ortools.sat.python import cp_model
-from scipy.sparse import csc_matrix
+from scipy.sparse import csc_matrix, csr_matrix, vstack
 
 from .formulation import Rectangle, SubModel
 from .index import OFF, Grid, ProblemIndex
@@ -33,6 +33,7 @@ PRICING_PRESOLVE = False
 DIVE_TOLERANCE = 2.0
 DIVE_MAX_BANS = 3
 DIVE_COMPLETION_SHARE = 0.15
+SMOOTHING = 0.5  # Wentges' smoothing factor for the pricing duals of column generation
 SCALE = 10000  # duals are fractional; pricing objectives are integers scaled by this
 
 
@@ -50,6 +51,10 @@ class ColumnPool:
                 self.rows.append((d, s, cr.requirement, cr.under, cr.over, cr.eligible))
         self.on_total = [sum(r.values()) for r in idx.on_requests]
         self._lp: _MasterLP | None = None
+        # The pool's columns as a columns x cover rows matrix, grown as columns arrive.
+        self._matrix = None
+        self._costs = np.zeros(0)
+        self._owner = np.zeros(0, dtype=int)
 
     def cost(self, e: int, schedule: tuple[int, ...]) -> int:
         idx = self.idx
@@ -59,6 +64,10 @@ class ColumnPool:
             if s != OFF:
                 c += off.get((d, s), 0) - on.get((d, s), 0)
         return c
+
+    def reduced_cost(self, e: int, schedule: tuple[int, ...], cover_duals: np.ndarray) -> float:
+        """``cost - cover_duals . column`` (without the person's convexity dual)."""
+        return self.cost(e, schedule) - sum(cover_duals[r] for r in self.cover_entries(e, schedule))
 
     def add(self, e: int, schedule: tuple[int, ...]) -> bool:
         key = (e, schedule)
@@ -76,6 +85,28 @@ class ColumnPool:
                     if eligible is None or e in eligible:
                         out.append(r)
         return out
+
+    def best_reduced_costs(self, cover_duals: np.ndarray) -> np.ndarray:
+        """Per person, the least ``cost - cover_duals . column`` over their columns in the pool."""
+        n = len(self.columns)
+        have = 0 if self._matrix is None else self._matrix.shape[0]
+        if have < n:
+            costs, starts, index = self.schedule_columns(have)
+            E = self.idx.E
+            lengths = np.diff(np.array(starts + [len(index)]))
+            owner = np.repeat(np.arange(n - have), lengths)
+            rows = np.array(index) - E
+            keep = rows >= 0  # drop the convexity rows
+            block = csr_matrix(
+                (np.ones(int(keep.sum())), (owner[keep], rows[keep])), shape=(n - have, len(self.rows))
+            )
+            self._matrix = block if self._matrix is None else vstack([self._matrix, block], format="csr")
+            self._costs = np.concatenate([self._costs, np.array(costs, dtype=float)])
+            self._owner = np.concatenate([self._owner, np.array([e for e, _ in self.columns[have:]], dtype=int)])
+        reduced = self._costs - self._matrix @ cover_duals
+        best = np.full(self.idx.E, np.inf)
+        np.minimum.at(best, self._owner, reduced)
+        return best
 
     def schedule_columns(self, start: int = 0) -> tuple[list[int], list[int], list[int]]:
         """The schedule columns from ``start`` on, in compressed-column form (every coefficient
@@ -161,6 +192,7 @@ def _new_highs():
         os.dup2(saved, 1)
         os.close(saved)
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("simplex_strategy", 4)
     return h
 
 
@@ -292,6 +324,7 @@ def generate(
     on_bound: Callable[[int], None] | None = None,
     extend_to: float | None = None,
     extend_rounds: int = 0,
+    known: list[set] | None = None,
 ) -> tuple[list[tuple[int, tuple[int, ...]]], int | None, float, dict]:
     """Column generation until converged or ``deadline`` (time.monotonic()).
 
@@ -303,12 +336,18 @@ def generate(
     pool = ColumnPool(idx)
     for e in range(idx.E):
         pool.add(e, tuple(start[e]))
+        for sched in known[e] if known else ():
+            pool.add(e, sched)
     pricers = [Pricer(idx, pool, e) for e in range(idx.E)]
     best_bound: int | None = None
     lp_value = math.inf
     rounds = 0
     det = 0.0
     converged = False
+    requirements = np.array([row[2] for row in pool.rows], dtype=float)
+    center: np.ndarray | None = None  # the cover duals of the best Lagrangian bound so far
+    center_value = -math.inf
+    mispriced = 0
     executor = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
     try:
         while True:
@@ -321,30 +360,43 @@ def generate(
             lp_value, mu, pi, _x = pool.solve_master()
             rounds += 1
             per = max(0.05, min(2.0, (deadline - time.monotonic()) / 4))
-            jobs = [(p, float(mu[p.e]), per, seed + rounds * 7919 + p.e) for p in pricers]
+            # Wentges smoothing: price at a point between the best-bound duals and the LP's, which
+            # oscillate from round to round; each round that finds nothing pricing out at the
+            # LP's duals (a mis-pricing) moves the point toward them, down to the LP's own.
+            step = 0.0 if center is None else max(0.0, 1.0 - (mispriced + 1) * (1.0 - SMOOTHING))
+            duals = pi if step == 0.0 else step * center + (1.0 - step) * pi
+            least = pool.best_reduced_costs(duals)
+            jobs = [(p, float(least[p.e]), per, seed + rounds * 7919 + p.e) for p in pricers]
             if executor is not None:
-                results = list(executor.map(lambda j, pi=pi: j[0].price(pi, j[1], j[2], j[3]), jobs))
+                results = list(executor.map(lambda j, d=duals: j[0].price(d, j[1], j[2], j[3]), jobs))
             else:
-                results = [p.price(pi, m, t, s) for p, m, t, s in jobs]
-            added = 0
-            lagrange = lp_value
+                results = [p.price(duals, m, t, s) for p, m, t, s in jobs]
+            useful = 0
+            lagrange = float(duals @ requirements) + float(least.sum())
             for (p, *_rest), (found, bound, dt) in zip(jobs, results, strict=True):
                 det += dt
                 lagrange += min(0.0, bound)
                 for sched in found:
-                    added += pool.add(p.e, sched)
+                    if pool.add(p.e, sched) and pool.reduced_cost(p.e, sched, pi) < mu[p.e] - 1e-6:
+                        useful += 1
+            if lagrange > center_value:
+                center, center_value = duals, lagrange
             if lagrange > -math.inf:
                 lb = math.ceil(lagrange - 1e-6)
                 if best_bound is None or lb > best_bound:
                     best_bound = lb
                     if on_bound:
                         on_bound(lb)
-            if added == 0:
-                converged = True  # no schedule prices out
-                break
             if best_bound is not None and math.ceil(lp_value - 1e-6) <= best_bound:
                 converged = True  # the LP cannot fall below the proven bound: the pool is as good as it gets
                 break
+            if useful:
+                mispriced = 0
+            elif step == 0.0:
+                converged = True  # no schedule prices out at the LP's duals
+                break
+            else:
+                mispriced += 1
     finally:
         if executor is not None:
             executor.shutdown()

@@ -240,6 +240,9 @@ class _Search:
         self.time_to_best = 0.0
         self.arms: dict | None = None  # the search's kinds of move (see lns)
         self.lns_stale = [0]  # search moves since the last strict improvement
+        # Every personal schedule of the improving rosters so far: column generation starts
+        # from them all (only on horizons short enough for column generation to run).
+        self.rows_seen: list[set] | None = [set() for _ in range(idx.E)] if idx.H <= 56 else None
         self.stats = {"lns_moves": 0, "lns_improving": 0, "construct_seconds": 0.0, "phases": []}
 
     def run_cp(
@@ -287,6 +290,9 @@ class _Search:
         score = self.value(grid) if score is None else score
         if self.best is None or score < self.best:
             self.best, self.best_grid = score, grid
+            if self.rows_seen is not None and score < SHORTFALL_COST:
+                for e, row in enumerate(grid):
+                    self.rows_seen[e].add(tuple(row))
             self.time_to_best = self.clock.elapsed()
             if self.on_progress and score < SHORTFALL_COST:
                 self.on_progress(Progress(score, self.lower_bound, self.time_to_best, phase))
@@ -873,6 +879,7 @@ class _Search:
             on_bound=on_bound,
             extend_to=time.monotonic() + clock.remaining() - CG_LONG_UNTIL * clock.limit,
             extend_rounds=CG_LONG_ROUNDS,
+            known=self.rows_seen,
         )
         self.stats.update(st)
         # Polishing re-runs column generation from the stalled roster: worth it only where the
