@@ -16,9 +16,7 @@ PUBLISHED_OPTIMUM = {3: 1001}
 
 def _converged_pool(idx):
     start = [[OFF] * idx.H for _ in range(idx.E)]
-    pool, bound, _lp, _stats = columns.generate(
-        idx, start, deadline=time.monotonic() + 60, workers=1, seed=0
-    )
+    pool, bound, _lp, _stats = columns.generate(idx, start, deadline=time.monotonic() + 60, workers=1, seed=0)
     return pool, bound
 
 

@@ -49,7 +49,7 @@ sequences that build a year for 150 people in seconds), fast cell moves (:mod:`.
 person's day or two, two people's same day, checked incrementally against every hard rule),
 passes of exact single-person best responses, CP-SAT on the full model for small
 instances, column generation (schedule-per-person relaxation: a tight lower bound, then a
-roster from CP-SAT over the converged LP's support and a price-and-dive) for horizons up to 8
+roster from CP-SAT over the converged LP's support, else a price-and-dive) for horizons up to 8
 weeks, then
 large-neighbourhood search re-optimising staff x day rectangles with CP-SAT in two threads.
 

@@ -102,7 +102,9 @@ class ColumnPool:
             )
             self._matrix = block if self._matrix is None else vstack([self._matrix, block], format="csr")
             self._costs = np.concatenate([self._costs, np.array(costs, dtype=float)])
-            self._owner = np.concatenate([self._owner, np.array([e for e, _ in self.columns[have:]], dtype=int)])
+            self._owner = np.concatenate(
+                [self._owner, np.array([e for e, _ in self.columns[have:]], dtype=int)]
+            )
         reduced = self._costs - self._matrix @ cover_duals
         best = np.full(self.idx.E, np.inf)
         np.minimum.at(best, self._owner, reduced)
