@@ -327,11 +327,14 @@ def generate(
     extend_to: float | None = None,
     extend_rounds: int = 0,
     known: list[set] | None = None,
+    abandon_rounds: int = 0,
 ) -> tuple[list[tuple[int, tuple[int, ...]]], int | None, float, dict]:
     """Column generation until converged or ``deadline`` (time.monotonic()).
 
     At ``deadline``, unconverged, it goes on until ``extend_to`` if ``extend_rounds`` rounds at
-    the pace so far fit in the time from its start to ``extend_to``.
+    the pace so far fit in the time from its start to ``extend_to``. With ``abandon_rounds``, it
+    stops after three rounds or more once that many rounds at its pace would not fit in all its
+    time (stats["cg_abandoned"]).
     Returns (column pool, best Lagrangian lower bound or None, LP value, stats).
     """
     started = time.monotonic()
@@ -345,7 +348,7 @@ def generate(
     lp_value = math.inf
     rounds = 0
     det = 0.0
-    converged = False
+    converged = abandoned = False
     requirements = np.array([row[2] for row in pool.rows], dtype=float)
     center: np.ndarray | None = None  # the cover duals of the best Lagrangian bound so far
     center_value = -math.inf
@@ -354,8 +357,15 @@ def generate(
     try:
         while True:
             now = time.monotonic()
+            pace = (now - started) / max(1, rounds)
+            if (
+                abandon_rounds
+                and rounds >= 3
+                and pace * abandon_rounds > max(deadline, extend_to or 0) - started
+            ):
+                abandoned = True  # at this pace it cannot get near convergence in its time
+                break
             if now >= deadline:
-                pace = (now - started) / max(1, rounds)
                 if extend_to is None or not rounds or pace * extend_rounds > extend_to - started:
                     break
                 deadline, extend_to = extend_to, None
@@ -407,6 +417,7 @@ def generate(
         "cg_columns": len(pool.columns),
         "cg_lp": round(lp_value, 2),
         "cg_converged": converged,
+        "cg_abandoned": abandoned,
     }
     return pool, best_bound, lp_value, stats
 

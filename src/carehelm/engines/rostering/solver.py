@@ -21,7 +21,8 @@
 3. Horizons up to eight weeks: column generation (:mod:`.columns`; pricing duals smoothed
    toward the best-bound ones, the pool seeded with every personal schedule of the improving
    rosters so far) gives the lower bound (``lower_bound``); where 20 pricing rounds at its pace
-   so far fit, it runs until a quarter of the time is left rather than 55%. A converged LP's
+   so far fit, it runs until a quarter of the time is left rather than 55%, and where they would
+   not fit even then, it stops after three rounds. A converged LP's
    support (each person, each day: only what their columns in the LP solution have there)
    makes a small full CP-SAT model, solved until 30% of the time is left (at least 5% of it).
    Unconverged, a price-and-dive gives a roster instead: one person fixed at a time, the others
@@ -153,7 +154,9 @@ DIVE_UNTIL = 0.3  # and the dive from its columns when no more than this remains
 # converge in about 30 rounds, the later ones faster than the first (14: 13 rounds in 22 s, 29 in
 # 41 s). Slower ones (15, 3.5 s a round) stop at CG_UNTIL, since their LP is far from converged
 # either way and the search needs the time. (Deciding by a one-person pricing probe instead
-# extended 14 in two runs of three: the probe's estimate ranged 0.5-1.3 s a round.)
+# extended 14 in two runs of three: the probe's estimate ranged 0.5-1.3 s a round.) After three
+# rounds or more, a pace at which this many would not fit even by CG_LONG_UNTIL ends column
+# generation at once (15: three rounds, about 3 s each), and the search has the time.
 CG_LONG_ROUNDS = 20
 CG_LONG_UNTIL = 0.25
 # Of the time limit, at least this share for CP-SAT over the LP's support (columns.support_roster)
@@ -884,6 +887,7 @@ class _Search:
             extend_to=time.monotonic() + clock.remaining() - CG_LONG_UNTIL * clock.limit,
             extend_rounds=CG_LONG_ROUNDS,
             known=self.rows_seen,
+            abandon_rounds=CG_LONG_ROUNDS,
         )
         self.stats.update(st)
         # Polishing re-runs column generation from the stalled roster: worth it only where the
@@ -910,7 +914,11 @@ class _Search:
             if self.lower_bound is not None and self.best <= self.lower_bound:
                 return True
             return False
-        if clock.remaining() <= dive_until:
+        # Abandoned (20 rounds at its pace would not fit in its time), the LP is far from
+        # converged and so is a dive from it: Instance15 dived to 6,646 from a roster of 6,289 in
+        # 24 s. Paired runs there (seeds 0-3), abandoning / diving: 4,731 / 5,032, 4,944 / 4,483,
+        # 4,848 / 5,142, 4,661 / 4,942.
+        if st["cg_abandoned"] or clock.remaining() <= dive_until:
             return False
         dive_deadline = time.monotonic() + max(0.0, clock.remaining() - dive_until)
         grid = columns.dive(self.idx, pool, deadline=dive_deadline, workers=self.workers, seed=self.seed)
