@@ -7,8 +7,9 @@ columns per person; its cover duals price each (day, shift) and a single-person 
 relaxation is far tighter than the LP of the compact model (which on these instances bounds
 almost nothing), so it yields:
 
-- a valid lower bound at every full pricing round (LP value + sum of each person's best reduced
-  cost, the Lagrangian bound), and
+- a valid lower bound at every full pricing round (the Lagrangian bound at the pricing duals:
+  those duals . requirements + each person's least reduced cost; the duals are smoothed toward
+  the best-bound ones, Wentges-style, which any point of the dual box allows), and
 - a pool of good schedules from which CP-SAT picks one per person (restricted master IP), and
 - the LP's support, over which the full CP-SAT model is small (:func:`support_roster`).
 
