@@ -195,7 +195,6 @@ def _new_highs():
         os.dup2(saved, 1)
         os.close(saved)
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("simplex_strategy", 4)
     return h
 
 
@@ -210,6 +209,9 @@ class _MasterLP:
 
         self.pool, self.inf, self.optimal = pool, highspy.kHighsInf, highspy.HighsModelStatus.kOptimal
         self.h = _new_highs()
+        # Primal simplex: new columns leave the last basis primal feasible, so a re-solve starts
+        # where the last one ended (Instance12: 0.06-0.26 s a round, 0.3-0.7 s by the default).
+        self.h.setOptionValue("simplex_strategy", 4)
         b = pool.rhs()
         self.h.addRows(
             len(b), b, b, 0, np.zeros(len(b), dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0)
