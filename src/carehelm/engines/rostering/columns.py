@@ -34,7 +34,9 @@ PRICING_PRESOLVE = False
 DIVE_TOLERANCE = 2.0
 DIVE_MAX_BANS = 3
 DIVE_COMPLETION_SHARE = 0.15
-SMOOTHING = 0.5  # Wentges' smoothing factor for the pricing duals of column generation
+# Wentges' smoothing factor for the pricing duals of column generation. Time to convergence from
+# the same rosters (14 / 12): 0.3 29.5 / 28.1 s, 0.5 30.7 / 27.7 s, 0.7 39.4 / 33.5 s.
+SMOOTHING = 0.5
 SCALE = 10000  # duals are fractional; pricing objectives are integers scaled by this
 
 
