@@ -354,7 +354,7 @@ def generate(
     rounds = 0
     det = 0.0
     converged = abandoned = False
-    requirements = np.array([row[2] for row in pool.rows], dtype=float)
+    requirements = pool.rhs()[idx.E :]
     center: np.ndarray | None = None  # the cover duals of the best Lagrangian bound so far
     center_value = -math.inf
     mispriced = 0

@@ -22,9 +22,9 @@
    toward the best-bound ones, the pool seeded with every personal schedule of the improving
    rosters so far) gives the lower bound (``lower_bound``); where 20 pricing rounds at its pace
    so far fit, it runs until a quarter of the time is left rather than 55%, and where they would
-   not fit even then, it stops after three rounds. A converged LP's
-   support (each person, each day: only what their columns in the LP solution have there)
-   makes a small full CP-SAT model, solved until 30% of the time is left (at least 5% of it).
+   not fit even then, it stops after three rounds. A converged LP's support (each person, each
+   day: only what their columns in the LP solution have there) makes a small full CP-SAT model,
+   solved until 30% of the time is left (at least 5% of it).
    Unconverged, a price-and-dive gives a roster instead: one person fixed at a time, the others
    re-priced, and a fix that lifts the LP by more than 2 undone and its schedule banned (up to
    three in a row); when the pace so far would not fix everyone one at a time, a third of the
@@ -158,6 +158,7 @@ DIVE_UNTIL = 0.3  # and the dive from its columns when no more than this remains
 # rounds or more, a pace at which this many would not fit even by CG_LONG_UNTIL ends column
 # generation at once (15: three rounds, about 3 s each), and the search has the time.
 CG_LONG_ROUNDS = 20
+CG_MAX_DAYS = 56  # longer horizons: pricing one person takes too long for column generation
 CG_LONG_UNTIL = 0.25
 # Of the time limit, at least this share for CP-SAT over the LP's support (columns.support_roster)
 # after column generation; it has the dive's time as well, and the dive then does not run (12's
@@ -247,8 +248,10 @@ class _Search:
         self.arms: dict | None = None  # the search's kinds of move (see lns)
         self.lns_stale = [0]  # search moves since the last strict improvement
         # Every personal schedule of the improving rosters so far: column generation starts
-        # from them all (only on horizons short enough for column generation to run).
-        self.rows_seen: list[set] | None = [set() for _ in range(idx.E)] if idx.H <= 56 else None
+        # from them all (kept only where column generation may run).
+        self.rows_seen: list[set] | None = (
+            [set() for _ in range(idx.E)] if _column_generation_runs(idx, self.clock.deterministic) else None
+        )
         self.stats = {"lns_moves": 0, "lns_improving": 0, "construct_seconds": 0.0, "phases": []}
 
     def run_cp(
@@ -911,9 +914,7 @@ class _Search:
             if grid is not None and not self.shortfall(grid):
                 self.stats["support_objective"] = self.idx.score(grid)
                 self.offer(grid, "lp-support")
-            if self.lower_bound is not None and self.best <= self.lower_bound:
-                return True
-            return False
+            return self.lower_bound is not None and self.best <= self.lower_bound
         # Abandoned (20 rounds at its pace would not fit in its time), the LP is far from
         # converged and so is a dive from it: Instance15 dived to 6,646 from a roster of 6,289 in
         # 24 s. Paired runs there (seeds 0-3), abandoning / diving: 4,731 / 5,032, 4,944 / 4,483,
@@ -1029,6 +1030,13 @@ def _prefix_problem(problem: Problem, end: int) -> Problem:
     )
 
 
+def _column_generation_runs(idx: ProblemIndex, deterministic: bool) -> bool:
+    """Whether column generation may run: horizons up to eight weeks, and not in the
+    deterministic (one-worker) mode, since it prices people in parallel against wall-clock
+    deadlines."""
+    return idx.H <= CG_MAX_DAYS and not deterministic
+
+
 def _shift_var_count(idx: ProblemIndex) -> int:
     return sum(len(a) for a in idx.allowed) * idx.H
 
@@ -1063,10 +1071,11 @@ def solve(
     if small:
         # Small instances are often proved optimal outright by CP-SAT on the full model.
         optimal = search.full_model(min(search.clock.remaining(), 0.1 * time_limit))
-    # Column generation prices people in parallel against wall-clock deadlines, so it is left out
-    # of the deterministic (one-worker) mode.
-    deterministic = search.clock.deterministic
-    if not optimal and not deterministic and idx.H <= 56 and search.clock.remaining() > 0.3 * time_limit:
+    if (
+        not optimal
+        and _column_generation_runs(idx, search.clock.deterministic)
+        and search.clock.remaining() > 0.3 * time_limit
+    ):
         optimal = search.column_generation(cg_until=CG_UNTIL * time_limit, dive_until=DIVE_UNTIL * time_limit)
     if not optimal:
         polishes = 0
