@@ -910,6 +910,7 @@ class _Search:
                 workers=self.workers,
                 seed=self.seed,
                 deterministic=self.clock.deterministic,
+                stop_at=self.lower_bound,
             )
             if grid is not None and not self.shortfall(grid):
                 self.stats["support_objective"] = self.idx.score(grid)
