@@ -43,15 +43,16 @@ Functions:
   changed staff-day; ``stats["changes"]`` counts them.
 
 How it solves (details in :mod:`.solver`, :mod:`.construct`, :mod:`.formulation`,
-:mod:`.columns`): a constructive start, one person at a time, priced by the cover the others
-leave open (CP-SAT up to four weeks and 60 people; beyond, dynamic programmes over block states and shift
-sequences that build a year for 150 people in seconds), fast cell moves (:mod:`.cells`: one
-person's day or two, two people's same day, checked incrementally against every hard rule),
-passes of exact single-person best responses, CP-SAT on the full model for small
-instances, column generation (schedule-per-person relaxation: a tight lower bound, then a
-roster from CP-SAT over the converged LP's support, else a price-and-dive) for horizons up to 8
-weeks, then
-large-neighbourhood search re-optimising staff x day rectangles with CP-SAT in two threads.
+:mod:`.columns`, :mod:`.branching`): a constructive start, one person at a time, priced by the
+cover the others leave open (CP-SAT up to four weeks and 60 people; beyond, dynamic programmes
+over block states and shift sequences that build a year for 150 people in seconds), fast cell
+moves (:mod:`.cells`: one person's day or two, two people's same day, checked incrementally
+against every hard rule), passes of exact single-person best responses, CP-SAT on the full model
+for small instances, column generation (schedule-per-person relaxation: a tight lower bound,
+then rosters from CP-SAT over the converged LP's support and from branch-and-price on single
+assignments, which can prove a roster optimal, else a price-and-dive) for horizons up to 8
+weeks, then large-neighbourhood search re-optimising staff x day rectangles with CP-SAT in two
+threads.
 
 CLI: ``carehelm roster solve|check|bench`` (:mod:`.cli`).
 """

@@ -37,6 +37,7 @@ DIVE_COMPLETION_SHARE = 0.15
 # Wentges' smoothing factor for the pricing duals of column generation. Time to convergence from
 # the same rosters (14 / 12): 0.3 29.5 / 28.1 s, 0.5 30.7 / 27.7 s, 0.7 39.4 / 33.5 s.
 SMOOTHING = 0.5
+ARTIFICIAL_COST = 10.0**7
 SCALE = 10000  # duals are fractional; pricing objectives are integers scaled by this
 
 
@@ -219,7 +220,11 @@ class _MasterLP:
             len(b), b, b, 0, np.zeros(len(b), dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0)
         )
         self._add(*pool.slack_columns())
-        self.slacks = 2 * len(pool.rows)
+        # One artificial column per person, at a prohibitive cost, so that the LP stays
+        # feasible when branching (.branching) bans every column of a person in the pool.
+        E = pool.idx.E
+        self._add([ARTIFICIAL_COST] * E, list(range(E)), list(range(E)), [1.0] * E)
+        self.slacks = 2 * len(pool.rows) + E
         self.upper = np.zeros(0)  # the schedule columns' bounds as HiGHS has them
 
     def _add(self, costs, starts, index, values) -> None:
@@ -268,6 +273,25 @@ class Pricer:
         self.sub = SubModel(idx, empty, Rectangle([e], 0, idx.H), cover_weights=False)
         self.cells = list(self.sub.x.items())
 
+    def assume(self, decisions: list[tuple[int, int, bool]]) -> bool:
+        """From now on, schedules keep the branching decisions (day, shift, holds): the person
+        works that shift that day (shift OFF: is off), or does not. False if a decision asks
+        for a shift the person cannot work that day, so no schedule keeps them."""
+        e, sub = self.e, self.sub
+        model = sub.model
+        model.ClearAssumptions()
+        literals = []
+        for d, s, holds in decisions:
+            v = sub.w.get((e, d)) if s == OFF else sub.x.get((e, d, s))
+            if v is None:  # no variable: the person is off that day always (OFF), or never on s
+                if (s == OFF) != holds:
+                    return False
+                continue
+            literals.append((v.Not() if holds else v) if s == OFF else (v if holds else v.Not()))
+        if literals:
+            model.AddAssumptions(literals)
+        return True
+
     def ban(self, schedule: tuple[int, ...]) -> None:
         """No schedule this pricer returns from now on equals ``schedule``."""
         e, sub = self.e, self.sub
@@ -314,6 +338,8 @@ class Pricer:
             bound = solver.ObjectiveValue() / SCALE + constant
         elif status == cp_model.FEASIBLE:
             bound = solver.BestObjectiveBound() / SCALE + constant
+        elif status == cp_model.INFEASIBLE:
+            return [], math.inf, solver.deterministic_time  # no schedule keeps the assumptions
         else:
             bound = -math.inf
         # Coefficients were rounded: widen the bound by the largest possible rounding error.
