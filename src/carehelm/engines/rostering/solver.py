@@ -160,10 +160,11 @@ DIVE_UNTIL = 0.3  # and the dive from its columns when no more than this remains
 CG_LONG_ROUNDS = 20
 CG_MAX_DAYS = 56  # longer horizons: pricing one person takes too long for column generation
 CG_LONG_UNTIL = 0.25
-# Of the time limit, at least this share for CP-SAT over the LP's support (columns.support_roster)
-# after column generation; it has the dive's time as well, and the dive then does not run (12's
-# converged support gave 4,341-4,543 in 3 s, 4,041-4,140 in 15 s; with and without the dive
-# after it, 12 4,045 / 4,048 and 8 1,399 / 1,404, seed 1). It solves Instance14's in half a second.
+# Of the time limit, one slice of CP-SAT over the LP's support (columns.support_roster) after
+# column generation; slices follow while each improves and the dive's time lasts, and the dive
+# then does not run (12's converged support gave 4,341-4,543 in 3 s, 4,041-4,140 in 15 s; with
+# and without the dive after it, 12 4,045 / 4,048 and 8 1,399 / 1,404, seed 1). It solves
+# Instance14's in half a second.
 SUPPORT_SHARE = 0.05
 # ... also when column generation stops unconverged with its LP this close to the bound (a share
 # of the LP): Instance14 stopped at 1,278.15 against a bound of 1,277 in one run of two.
@@ -878,7 +879,9 @@ class _Search:
     # -- column generation: lower bound and a dived roster --------------------------------
     def column_generation(self, cg_until: float, dive_until: float) -> bool:
         """Run pricing until ``cg_until`` seconds remain; then, until ``dive_until`` remain,
-        CP-SAT over the LP's support where the LP converged (or nearly), else the dive.
+        where the LP converged (or nearly): CP-SAT over the LP's support in slices while they
+        improve, then branch-and-price if the best roster is within ``BRANCH_MAX_GAP`` of the
+        bound; where it did not: the dive.
 
         Skipped (returns early) when one pricing round would eat more than a tenth of the
         column-generation budget: then large-neighbourhood search is the better use of time.
