@@ -77,8 +77,9 @@ class _Tree:
         self.nodes += 1
         idx, pool = self.idx, self.pool
         bound = -math.inf
+        # Computed once: the node's pricing keeps its decisions, so no column it adds breaks one.
+        banned = self.banned()
         for rnd in range(NODE_ROUNDS):
-            banned = self.banned()
             lp, mu, pi, _x = pool.solve_master(None, banned)
             seeds = [self.seed + self.nodes * 7919 + rnd * 104729 + e for e in range(idx.E)]
             jobs = [(e, pi, float(mu[e]), seeds[e]) for e in range(idx.E)]
@@ -97,7 +98,6 @@ class _Tree:
                 bound = max(bound, lp)  # converged: the LP is this node's bound
             if not added or math.ceil(bound - 1e-6) >= math.ceil(lp - 1e-6) or time.monotonic() >= deadline:
                 break
-        banned = self.banned()
         lp, _mu, _pi, x = pool.solve_master(None, banned)
         return lp, bound, x, banned
 

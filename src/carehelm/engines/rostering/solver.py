@@ -953,11 +953,10 @@ class _Search:
                 if grid is not None and not self.shortfall(grid):
                     self.stats["support_objective"] = self.idx.score(grid)
                     self.offer(grid, "lp-support")
-                if self.best >= before or clock.remaining() <= dive_until:
+                at_bound = self.lower_bound is not None and self.best <= self.lower_bound
+                if at_bound or self.best >= before or clock.remaining() <= dive_until:
                     break
-                if self.lower_bound is not None and self.best <= self.lower_bound:
-                    break
-            if self.lower_bound is not None and self.best <= self.lower_bound:
+            if at_bound:
                 return True
             close = self.best - (self.lower_bound or 0) <= BRANCH_MAX_GAP * self.best
             if st["cg_converged"] and close and clock.remaining() > dive_until:
