@@ -38,6 +38,7 @@ DIVE_COMPLETION_SHARE = 0.15
 # the same rosters (14 / 12): 0.3 29.5 / 28.1 s, 0.5 30.7 / 27.7 s, 0.7 39.4 / 33.5 s.
 SMOOTHING = 0.5
 ARTIFICIAL_COST = 10.0**7
+ABANDON_FIRST_PACE = 0.5
 SCALE = 10000  # duals are fractional; pricing objectives are integers scaled by this
 
 
@@ -389,10 +390,15 @@ def generate(
         while True:
             now = time.monotonic()
             pace = (now - started) / max(1, rounds)
+            # After one round the pace (which includes building every pricing model) is judged
+            # at ABANDON_FIRST_PACE of itself, from the third at full: Instance13's first round
+            # took 4.2 s, so 20 would not fit, and waiting for three cost it 10 s more (14's first
+            # takes 0.9 s, 12's 0.5 s; both go on).
             if (
                 abandon_rounds
-                and rounds >= 3
-                and pace * abandon_rounds > max(deadline, extend_to or 0) - started
+                and rounds >= 1
+                and pace * abandon_rounds * (1.0 if rounds >= 3 else ABANDON_FIRST_PACE)
+                > max(deadline, extend_to or 0) - started
             ):
                 abandoned = True  # at this pace it cannot get near convergence in its time
                 break
@@ -425,7 +431,9 @@ def generate(
             if lagrange > center_value:
                 center, center_value = duals, lagrange
             if lagrange > -math.inf:
-                lb = math.ceil(lagrange - 1e-6)
+                # Every penalty is non-negative, so 0 bounds any roster: early rounds' Lagrangian
+                # bounds fall far below it (Instance13: -123,039 after one round).
+                lb = max(0, math.ceil(lagrange - 1e-6))
                 if best_bound is None or lb > best_bound:
                     best_bound = lb
                     if on_bound:
