@@ -416,10 +416,15 @@ def generate(
             duals = pi if step == 0.0 else step * center + (1.0 - step) * pi
             least = pool.best_reduced_costs(duals)
             jobs = [(p, float(least[p.e]), per, seed + rounds * 7919 + p.e) for p in pricers]
-            if executor is not None:
-                results = list(executor.map(lambda j, d=duals: j[0].price(d, j[1], j[2], j[3]), jobs))
-            else:
-                results = [p.price(duals, m, t, s) for p, m, t, s in jobs]
+            # The first round is cut short once it runs past what the abandoning rule would
+            # allow it (Instance13: 8 s for a round its probe had put at 0.5-1.2 s).
+            cutoff = math.inf
+            if abandon_rounds and rounds == 1:
+                cutoff = started + (max(deadline, extend_to or 0) - started) / (abandon_rounds * ABANDON_FIRST_PACE)
+            results = _price_all(executor, jobs, duals, cutoff)
+            if results is None:
+                abandoned = True
+                break
             useful = 0
             lagrange = float(duals @ requirements) + float(least.sum())
             for (p, *_rest), (found, bound, dt) in zip(jobs, results, strict=True):
@@ -459,6 +464,27 @@ def generate(
         "cg_abandoned": abandoned,
     }
     return pool, best_bound, lp_value, stats
+
+
+def _price_all(executor, jobs, duals, cutoff: float):
+    """Every job's pricing result in order, or None once ``cutoff`` (time.monotonic()) passes
+    before they are all in (jobs not yet started are then dropped)."""
+    if executor is None:
+        results = []
+        for p, m, t, s in jobs:
+            if time.monotonic() > cutoff:
+                return None
+            results.append(p.price(duals, m, t, s))
+        return results
+    futures = [executor.submit(p.price, duals, m, t, s) for p, m, t, s in jobs]
+    results = []
+    for f in futures:
+        results.append(f.result())
+        if time.monotonic() > cutoff and len(results) < len(futures):
+            for g in futures:
+                g.cancel()
+            return None
+    return results
 
 
 def _cp_solver(time_limit: float, workers: int, seed: int, deterministic: bool) -> cp_model.CpSolver:

@@ -181,6 +181,11 @@ SUPPORT_MAX_GAP = 0.01
 # gains more in the time: on Instance8 (8% above its bound after the support) branching from
 # there gave 1,507 and 1,593 where the search gives 1,397-1,406.
 BRANCH_MAX_GAP = 0.01
+# Column generation runs only where this many rounds at the probe's estimate fit in its budget.
+# Estimates (s a round) against the budget of about 18 s: 12 0.23 and 14 0.33, which converge;
+# 13 1.2 and 15 1.1, which never did (13's rounds took 4.2 s, not 1.2): at 10 they ran and were
+# abandoned, 8-14 s of the search's time gone on 13.
+CG_PROBE_ROUNDS = 20
 POLISH_MAX_CG_SHARE = 0.15  # of the time limit: the longest first column generation that allows polishing
 
 
@@ -899,7 +904,7 @@ class _Search:
         improve, then branch-and-price if the best roster is within ``BRANCH_MAX_GAP`` of the
         bound; where it did not: the dive.
 
-        Skipped (returns early) when one pricing round would eat more than a tenth of the
+        Skipped (returns early) when one pricing round would eat more than 1/CG_PROBE_ROUNDS of the
         column-generation budget: then large-neighbourhood search is the better use of time.
         """
         from . import columns
@@ -924,7 +929,7 @@ class _Search:
             times.append(time.monotonic() - t0)
         per_round = master + sorted(times)[len(times) // 2] * self.idx.E / self.workers
         self.stats["cg_round_estimate"] = round(per_round, 3)
-        if per_round > budget / 10:
+        if per_round > budget / CG_PROBE_ROUNDS:
             return False
 
         def on_bound(lb: int) -> None:
