@@ -420,7 +420,9 @@ def generate(
             # allow it (Instance13: 8 s for a round its probe had put at 0.5-1.2 s).
             cutoff = math.inf
             if abandon_rounds and rounds == 1:
-                cutoff = started + (max(deadline, extend_to or 0) - started) / (abandon_rounds * ABANDON_FIRST_PACE)
+                cutoff = started + (max(deadline, extend_to or 0) - started) / (
+                    abandon_rounds * ABANDON_FIRST_PACE
+                )
             results = _price_all(executor, jobs, duals, cutoff)
             if results is None:
                 abandoned = True

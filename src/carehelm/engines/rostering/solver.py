@@ -6,7 +6,8 @@
    person at a time, pricing each (day, shift) by what it does to the cover given the people
    already rostered (and by their own shift requests): with CP-SAT for horizons up to four weeks
    and 60 people (with the weekend tie-break of the moves below), with the dynamic programmes
-   of :mod:`.construct` (seconds for a year and 150 people) beyond, followed by improvement
+   of :mod:`.construct` (seconds for a year and 150 people) beyond six weeks or 60 people, the
+   better of the two for five and six weeks; the dynamic programmes' start is followed by improvement
    passes that re-build each person against everyone else, while a pass gains at least 0.2% (a
    new schedule is kept if it serves the cover and the requests better, or as well with fewer
    half weekends). The dynamic programmes price half a weekend on top of the weekend itself, so
@@ -20,11 +21,14 @@
 2. Small problems: CP-SAT on the full model hinted with the start (often proves optimality).
 3. Horizons up to eight weeks: column generation (:mod:`.columns`; pricing duals smoothed
    toward the best-bound ones, the pool seeded with every personal schedule of the improving
-   rosters so far) gives the lower bound (``lower_bound``); where 20 pricing rounds at its pace
-   so far fit, it runs until a quarter of the time is left rather than 55%, and where they would
-   not fit even then, it stops after three rounds. A converged LP's support (each person, each
-   day: only what their columns in the LP solution have there) makes a small full CP-SAT model,
-   solved until 30% of the time is left (at least 5% of it).
+   rosters so far) gives the lower bound (``lower_bound``). It runs only where 20 rounds at a
+   probe's estimate (three people priced) fit its budget; where 20 rounds at its pace so far
+   fit, it runs until a quarter of the time is left rather than 55%, and where they would not
+   fit even then, it stops: after the first round (judged at half its pace, and cut short while
+   still running) or from the third on. A converged LP's support (each person, each day: only
+   what their columns in the LP solution have there) makes a small full CP-SAT model, solved in
+   slices while they improve; then, when the best roster is within 1% of the bound,
+   branch-and-price (:mod:`.branching`) until 30% of the time is left.
    Unconverged, a price-and-dive gives a roster instead: one person fixed at a time, the others
    re-priced, and a fix that lifts the LP by more than 2 undone and its schedule banned (up to
    three in a row); when the pace so far would not fix everyone one at a time, a third of the
@@ -84,7 +88,10 @@ DETERMINISTIC_GUARD_SECONDS = 60.0
 # shortfall in 0.2-17 s, where CP-SAT left people short of minutes on 15 and 17 after 7-9 s and
 # gave the year-long instances no roster within a minute; on 14 and 16 CP-SAT's start was better.
 BOTH_CONSTRUCT_MIN_DAYS = 28
-CP_CONSTRUCT_MAX_DAYS = 56
+# Eight-week horizons (16, 17) start from the dynamic programmes alone: CP-SAT's start cost them
+# 7-9 s. Paired 60 s runs, dynamic programmes alone / both (seeds 0 and 1): 16 3,346 and 3,339 /
+# 3,362-3,534 (four runs) and 3,338; 17 6,084 and 5,891 / 5,902 and 6,297 and 5,987.
+CP_CONSTRUCT_MAX_DAYS = 42
 # Above this many people the CP-SAT start costs a quarter of a minute (Instance13, 120 people:
 # 14-23 s) and led to worse rosters: 5429-6771 in three 60 s runs against 4941-5714 from the
 # dynamic-programme start, built in 0.6 s.
@@ -463,7 +470,7 @@ class _Search:
 
     def construct(self) -> Grid | None:
         """The constructive start: CP-SAT up to four weeks and 60 people, the dynamic programmes
-        beyond eight weeks or 60 people, the better of the two in between (measured: neither
+        beyond six weeks or 60 people, the better of the two in between (measured: neither
         wins on every instance there)."""
         idx = self.idx
         if idx.H > CP_CONSTRUCT_MAX_DAYS or idx.E > CP_CONSTRUCT_MAX_STAFF:
