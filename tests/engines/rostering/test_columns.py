@@ -155,3 +155,16 @@ def test_the_dive_bans_at_most_three_fixes_in_a_row(instance_path, monkeypatch):
             in_row = 0
     assert longest <= columns.DIVE_MAX_BANS
     assert longest == columns.DIVE_MAX_BANS, "the limit, not the clock, should end the runs of bans"
+
+
+def test_a_first_round_too_slow_for_the_budget_is_cut_short_and_claims_no_bound(instance_path):
+    idx = ProblemIndex(read_instance(instance_path(3)))
+    start = [[OFF] * idx.H for _ in range(idx.E)]
+    # A million rounds could never fit in 5 s: the first round is stopped as it runs.
+    pool, bound, _lp, stats = columns.generate(
+        idx, start, deadline=time.monotonic() + 5, workers=2, seed=0, abandon_rounds=10**6
+    )
+    assert stats["cg_abandoned"] and stats["cg_rounds"] == 1
+    assert bound is None
+    # The start's schedules stay in the pool, so the roster it came from is still there.
+    assert all((e, tuple(start[e])) in pool.seen for e in range(idx.E))

@@ -4,6 +4,7 @@ import pytest
 
 from carehelm.engines.rostering.curtois import read_instance
 from carehelm.engines.rostering.evaluate import evaluate
+from carehelm.engines.rostering.index import OFF, ProblemIndex
 from carehelm.engines.rostering.model import (
     Contract,
     CoverRequirement,
@@ -13,7 +14,7 @@ from carehelm.engines.rostering.model import (
     ShiftType,
     StaffMember,
 )
-from carehelm.engines.rostering.solver import solve
+from carehelm.engines.rostering.solver import _Search, solve
 
 # Published optimal objectives (bench/data/curtois/best_known.csv, all sources agree).
 PUBLISHED_OPTIMUM = {1: 607, 2: 828, 3: 1001}
@@ -142,3 +143,19 @@ def test_an_invalid_problem_is_refused_with_every_fault_named():
     assert "min_paid_minutes 900 > max 480" in message
     assert "unknown shift 'X'" in message
     assert "negative weight" in message
+
+
+def test_moves_around_an_open_weekend_shift_draw_first_who_works_the_other_day_of_that_weekend():
+    # Sunday (day 6) needs two on D and nobody works it; P3 works Saturday. Taking Sunday costs
+    # P3 no weekend of their allowance, so the moves around that shift should include P3 far more
+    # often than a random draw of two people in eight would (a quarter of the time).
+    day = ShiftType("D", 480, start_minute=8 * 60)
+    staff = tuple(StaffMember(f"P{i}", contract=Contract(max_weekends=1)) for i in range(8))
+    problem = Problem("weekend", 7, (day,), staff, cover=(CoverRequirement(6, "D", 2, 100, 1),))
+    idx = ProblemIndex(problem)
+    search = _Search(problem, idx, 10, 1, 0, None)
+    grid = [[OFF] * 7 for _ in range(8)]
+    grid[3][5] = 0
+    search.best_grid = grid
+    drawn = sum(3 in search.cover_driven_staff(list(range(8)), 0, 7, 2) for _ in range(400))
+    assert drawn >= 240
