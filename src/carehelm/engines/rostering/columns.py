@@ -386,6 +386,7 @@ def generate(
     center_value = -math.inf
     mispriced = 0
     executor = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+    window = max(deadline, extend_to or 0) - started  # all its time, extension included
     try:
         while True:
             now = time.monotonic()
@@ -397,8 +398,7 @@ def generate(
             if (
                 abandon_rounds
                 and rounds >= 1
-                and pace * abandon_rounds * (1.0 if rounds >= 3 else ABANDON_FIRST_PACE)
-                > max(deadline, extend_to or 0) - started
+                and pace * abandon_rounds * (1.0 if rounds >= 3 else ABANDON_FIRST_PACE) > window
             ):
                 abandoned = True  # at this pace it cannot get near convergence in its time
                 break
@@ -420,9 +420,7 @@ def generate(
             # allow it (Instance13: 8 s for a round its probe had put at 0.5-1.2 s).
             cutoff = math.inf
             if abandon_rounds and rounds == 1:
-                cutoff = started + (max(deadline, extend_to or 0) - started) / (
-                    abandon_rounds * ABANDON_FIRST_PACE
-                )
+                cutoff = started + window / (abandon_rounds * ABANDON_FIRST_PACE)
             results = _price_all(executor, jobs, duals, cutoff)
             if results is None:
                 abandoned = True

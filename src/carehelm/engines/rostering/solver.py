@@ -728,10 +728,10 @@ class _Search:
                 d, s, short = rng.choice(bad)
                 able = [e for e in free if s in idx.allowed[e]]
                 rng.shuffle(able)
-                if short and WEEKEND_MATES_FIRST:
+                if short and WEEKEND_MATES_FIRST and idx.problem.is_weekend(d):
                     # An open weekend shift is best filled by someone already working the other
                     # day of that weekend: it costs them no weekend of their allowance.
-                    mates = [m for days in idx.weekend_days.values() if d in days for m in days if m != d]
+                    mates = [m for m in idx.weekend_days[idx.problem.weekend_index(d)] if m != d]
                     able.sort(key=lambda e: not (grid[e][d] == OFF and any(grid[e][m] != OFF for m in mates)))
                 chosen = able[: max(1, k // 2)]
         rest = [e for e in free if e not in chosen]
